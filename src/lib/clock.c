@@ -1,0 +1,27 @@
+/*
+ * The clock: real time unless fixed by --now.
+ */
+#include "lib/clock.h"
+
+static time_t clock_fixed;
+
+time_t
+clock_now(void)
+{
+	return clock_fixed != 0 ? clock_fixed : time(NULL);
+}
+
+void
+clock_set(time_t t)
+{
+	clock_fixed = t;
+}
+
+uint64_t
+clock_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
