@@ -179,6 +179,9 @@ struct dns_backend_ops {
 	/* Fill ans (already zeroed; qname and qtype set). 0 or -1+why. */
 	int	(*query)(void *ctx, const char *name, uint16_t type,
 	    struct arena *a, struct dns_answer *ans, const char **why_r);
+	/* Optional: answer a batch in parallel; NULL loops over query. */
+	int	(*query_all)(void *ctx, struct dns_q *qs, size_t n,
+	    struct arena *a, const char **why_r);
 	void	(*free)(void *ctx);
 };
 struct dns_resolver *dns_resolver_new(const struct dns_backend_ops *ops,
