@@ -143,7 +143,7 @@ struct dns_resolver;
  * Ask one question. Returns 0 and *ans_r (arena) with the outcome in
  * (*ans_r)->rcode: DNS trouble is an answer, not an error. Returns -1
  * with *why_r only for a name that cannot be asked (syntax, length) or an
- * internal failure of the backend.
+ * internal failure of the backend; *ans_r is then a SERVFAIL answer.
  */
 int	dns_query(struct dns_resolver *r, const char *name, uint16_t type,
     struct arena *a, struct dns_answer **ans_r, const char **why_r);
