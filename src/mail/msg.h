@@ -37,12 +37,14 @@ struct msg_header {
 	const char	*value;		/* after the colon, up to final CRLF */
 	size_t		 value_len;
 	const char	*unfolded;	/* arena: CRLFs removed, trimmed */
+	size_t		 unfolded_len;	/* may hold NUL bytes; len is truth */
 };
 
 struct msg {
 	struct arena		*a;		/* borrowed: the owner's arena */
 	const char		*raw;		/* CRLF form, NUL-terminated */
 	size_t			 len;
+	size_t			 start;		/* mbox "From " line skipped */
 	struct msg_header	*hdr;
 	size_t			 nhdr;
 	size_t			 hdr_len;	/* bytes before the body */
