@@ -21,7 +21,7 @@ struct dns_resolver;
 #define CLI_LIST_MAX	16	/* repeatable global options */
 
 struct cli {
-	const char		*config_path;	/* -c; NULL: built-in defaults */
+	const char		*config_path;	/* -c; NULL: built-in */
 	const char		*dns_server[CLI_LIST_MAX];
 	size_t			 ndns_server;
 	const char		*dns_zone[CLI_LIST_MAX];

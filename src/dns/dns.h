@@ -84,7 +84,8 @@ struct dns_rr {
 		} txt;				/* TXT and SPF */
 		struct {
 			const char	*mname, *rname;
-			uint32_t	 serial, refresh, retry, expire, minimum;
+			uint32_t	 serial, refresh, retry, expire;
+			uint32_t	 minimum;
 		} soa;
 		struct {
 			uint8_t		 usage, selector, mtype;
@@ -164,7 +165,7 @@ struct dns_ub_opts {
 	const char	**servers;	/* "ADDR" or "ADDR@PORT"; n=0: system */
 	size_t		 nservers;
 	const char	*trust_anchor;	/* file of DS/DNSKEY; NULL: none */
-	int		 use_root_anchor; /* validate with the built-in root key */
+	int		 use_root_anchor; /* validate with the root key */
 	unsigned	 timeout_ms;	/* per query; 0: default 5000 */
 	int		 allow_special;	/* serve .test, .invalid etc. from the
 					   forwarders (RFC 6761 names) */

@@ -60,10 +60,10 @@ struct task {
 	struct arena		*a;
 	const struct conf	*conf;
 	struct dns_resolver	*res;
-	struct store		*store;		/* NULL: stateless checks only */
+	struct store		*store;		/* NULL: stateless only */
 	struct task_envelope	 env;
 	struct msg		*msg;
-	int			 is_truncated;	/* scanned only the first part */
+	int			 is_truncated;	/* scanned only the start */
 
 	/* Results of the authentication checks (NULL: not run). */
 	struct spf_result	*spf;
@@ -86,7 +86,7 @@ struct task {
 	const char		*authres;	/* A-R value we add, or NULL */
 	struct task_header	*add_hdr;
 	size_t			 nadd_hdr, capadd_hdr;
-	const char		*dkim_signature; /* outbound: field to prepend */
+	const char		*dkim_signature; /* outbound: to prepend */
 };
 
 /* A zeroed task in arena a; conf, res and store are borrowed. */

@@ -14,14 +14,14 @@
 struct arena;
 
 #define ADDR_LIST_MAX		1000	/* addresses returned per list */
-#define ADDR_COMMENT_DEPTH_MAX	64	/* nesting of (comments (in comments)) */
+#define ADDR_COMMENT_DEPTH_MAX	64	/* nesting of (comments (in them)) */
 
 struct mail_addr {
 	const char	*display;	/* decoded, UTF-8; NULL if none */
 	const char	*local;		/* local part, quotes removed */
 	const char	*domain;	/* as written; NULL if none */
-	const char	*domain_ace;	/* lower-case A-label; NULL if invalid */
-	const char	*group;		/* group name the address is in, or NULL */
+	const char	*domain_ace;	/* lower-case A-label; NULL: invalid */
+	const char	*group;		/* enclosing group's name, or NULL */
 };
 
 /*

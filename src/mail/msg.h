@@ -41,7 +41,7 @@ struct msg_header {
 };
 
 struct msg {
-	struct arena		*a;		/* borrowed: the owner's arena */
+	struct arena		*a;		/* borrowed: owner's arena */
 	const char		*raw;		/* CRLF form, NUL-terminated */
 	size_t			 len;
 	size_t			 start;		/* mbox "From " line skipped */
