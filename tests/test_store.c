@@ -147,7 +147,7 @@ test_get_set_ttl(void **state)
 		{ OP_GET, "t", NULL, 0, STORE_ABSENT, 0, 0 },
 		{ OP_DEL, "none", NULL, 0, STORE_ABSENT, 0, 0 },
 		{ OP_SET, "", "x", 0, -1, 0, 0 },		/* empty key */
-		{ OP_SET, "e", "", 0, 0, 0, 0 },		/* empty value */
+		{ OP_SET, "e", "", 0, 0, 0, 0 },	/* empty value */
 		{ OP_GET, "e", "", 0, 0, 0, 0 },
 		{ OP_GET, "k", "v2", 0, 0, 0, 0 },		/* untouched */
 	};
