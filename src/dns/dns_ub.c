@@ -75,6 +75,7 @@ static const char *const ub_special[] = {
 	"2.0.192.in-addr.arpa.", "100.51.198.in-addr.arpa.",
 	"113.0.203.in-addr.arpa.", "8.b.d.0.1.0.0.2.ip6.arpa.",
 };
+#define NSPECIAL	(sizeof(ub_special) / sizeof(ub_special[0]))
 
 struct ub_be {
 	struct ub_ctx	*ctx;
@@ -163,8 +164,8 @@ ub_callback(void *arg, int err, struct ub_result *res)
 
 /*
  * Names from a DNS message (RFC 1035 4.1.4 compression), for the CNAME
- * chain. Presentation form without the final dot; '.', '\' and bytes
- * outside printable ASCII are escaped as in a zone file (RFC 1035 5.1).
+ * chain. Presentation form without the final dot, escaped as dns_rr_str()
+ * escapes names (RFC 1035 5.1).
  * Returns the offset after the name at *off, or -1 if malformed.
  */
 static const char *
@@ -202,7 +203,8 @@ pkt_name(struct arena *a, const uint8_t *p, size_t len, size_t *off)
 		for (i = 0; i < l; i++) {
 			uint8_t c = p[pos + i];
 
-			if (c == '.' || c == '\\') {
+			if (c == '.' || c == '\\' || c == '"' || c == ';' ||
+			    c == '(' || c == ')' || c == '@' || c == '$') {
 				out[o++] = '\\';
 				out[o++] = (char)c;
 			} else if (c > 0x20 && c < 0x7f)
@@ -615,7 +617,6 @@ static int
 ub_configure(struct ub_ctx *ctx, const struct dns_ub_opts *o,
     int *is_validating_r, const char **why_r)
 {
-	char lz[128];
 	size_t i;
 	int r;
 
@@ -629,14 +630,10 @@ ub_configure(struct ub_ctx *ctx, const struct dns_ub_opts *o,
 	    set_opt(ctx, "do-not-query-localhost:", "no", why_r) == -1)
 		return -1;
 	if (o->allow_special)
-		for (i = 0; i < sizeof(ub_special) / sizeof(ub_special[0]);
-		    i++) {
-			snprintf(lz, sizeof(lz), "%s nodefault", ub_special[i]);
-			if (set_opt(ctx, "local-zone:", lz, why_r) == -1 ||
-			    set_opt(ctx, "domain-insecure:", ub_special[i],
+		for (i = 0; i < NSPECIAL; i++)
+			if (set_opt(ctx, "domain-insecure:", ub_special[i],
 			    why_r) == -1)
 				return -1;
-		}
 	if (o->nservers > UB_SERVERS_MAX) {
 		*why_r = "DNS server: too many forwarders (max 16)";
 		return -1;
@@ -683,6 +680,18 @@ ub_configure(struct ub_ctx *ctx, const struct dns_ub_opts *o,
 		    "anchor file" : "cannot load the resolver configuration";
 		return -1;
 	}
+	/*
+	 * The built-in local zones exist only now. ub_ctx_zone_remove() is
+	 * the way to drop them; a "local-zone: NAME nodefault" option set
+	 * through ub_ctx_set_option() is accepted but has no effect.
+	 */
+	if (o->allow_special)
+		for (i = 0; i < NSPECIAL; i++)
+			if (ub_ctx_zone_remove(ctx, ub_special[i]) !=
+			    UB_NOERROR) {
+				*why_r = "cannot remove a built-in local zone";
+				return -1;
+			}
 	return 0;
 }
 
