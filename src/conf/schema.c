@@ -1,0 +1,229 @@
+/*
+ * The table of every setting in mxwarden.conf (DESIGN.md section 4, "One
+ * configuration file"). A row gives the dotted path, the type, the
+ * default, the limits and one line of documentation; `mxwarden config
+ * show` turns the table into the documented sample etc/mxwarden.conf and
+ * tests/test_conf.c checks that the sample documents every row.
+ *
+ * Adding a setting is one row with one of the macros below. Parents come
+ * before their children; the members of a list of groups (GROUPS) follow
+ * it and are written relative to the group with the list's path as
+ * prefix ("dkim.signing.domain"). Defaults are written as an
+ * administrator would write them in the file.
+ */
+#include <string.h>
+
+#include "conf/schema.h"
+
+#define NOLIM	0, 0
+
+/* Sections and lists of groups. */
+#define GROUP(p, doc) \
+	{ p, CONF_GROUP, NULL, NOLIM, NULL, CONF_CK_NONE, 0, NULL, doc }
+#define GROUPS(p, max, doc) \
+	{ p, CONF_GROUPS, NULL, 0, max, NULL, CONF_CK_NONE, 0, NULL, doc }
+/* Scalars with a default. */
+#define BOOL(p, d, doc) \
+	{ p, CONF_BOOL, d, NOLIM, NULL, CONF_CK_NONE, 0, NULL, doc }
+#define INT(p, d, lo, hi, doc) \
+	{ p, CONF_INT, d, lo, hi, NULL, CONF_CK_NONE, 0, NULL, doc }
+#define FLOAT(p, d, lo, hi, doc) \
+	{ p, CONF_FLOAT, d, lo, hi, NULL, CONF_CK_NONE, 0, NULL, doc }
+#define DURATION(p, d, lo, hi, doc) \
+	{ p, CONF_DURATION, d, lo, hi, NULL, CONF_CK_NONE, 0, NULL, doc }
+#define SIZE(p, d, lo, hi, doc) \
+	{ p, CONF_SIZE, d, lo, hi, NULL, CONF_CK_NONE, 0, NULL, doc }
+#define ENUM(p, d, words, doc) \
+	{ p, CONF_ENUM, d, NOLIM, words, CONF_CK_NONE, 0, NULL, doc }
+#define STR(p, d, ck, doc) \
+	{ p, CONF_STR, d, NOLIM, NULL, ck, 0, NULL, doc }
+/* A string without default: unset unless the file sets it. */
+#define OPTSTR(p, ck, ex, doc) \
+	{ p, CONF_STR, NULL, NOLIM, NULL, ck, 0, ex, doc }
+/* A member of a list of groups that each element must set. */
+#define REQSTR(p, ck, ex, doc) \
+	{ p, CONF_STR, NULL, NOLIM, NULL, ck, CONF_F_REQUIRED, ex, doc }
+/* A list of strings; d is "a, b" or NULL for empty; ex is an example. */
+#define LIST(p, d, max, ck, ex, doc) \
+	{ p, CONF_LIST, d, 0, max, NULL, ck, 0, ex, doc }
+
+#define K	1024.0
+#define M	(1024.0 * 1024)
+#define G	(1024.0 * 1024 * 1024)
+#define MIN	60.0
+#define HOUR	3600.0
+#define DAY	86400.0
+
+const struct conf_key conf_schema[] = {
+	GROUP("log", "Logging."),
+	ENUM("log.level", "info", "err|warn|info|debug",
+	    "Lowest level written to the log."),
+	BOOL("log.syslog", "true",
+	    "Log to syslog; false logs to standard error."),
+	ENUM("log.facility", "mail",
+	    "mail|daemon|user|local0|local1|local2|local3|local4|local5|"
+	    "local6|local7", "Syslog facility."),
+
+	GROUP("dns", "The resolver used for SPF, DKIM, DMARC and DNSBL."),
+	LIST("dns.servers", NULL, 16, CONF_CK_SERVER, "127.0.0.1@53",
+	    "Recursive resolvers as ADDR[@PORT]; empty: /etc/resolv.conf."),
+	DURATION("dns.timeout", "5s", 1, 2 * MIN,
+	    "Give up on one DNS query after this long (temperror)."),
+	BOOL("dns.dnssec", "true",
+	    "Validate DNSSEC; answers that fail validation are not used."),
+	OPTSTR("dns.trust_anchor", CONF_CK_PATH, "/usr/share/dns/root.key",
+	    "DNSSEC root trust anchor file; unset: the built-in root key."),
+	LIST("dns.zone_files", NULL, 64, CONF_CK_PATH,
+	    "/etc/mxwarden/test.zone",
+	    "Answer only from these zone files (offline); others NXDOMAIN."),
+	LIST("dns.overlay_files", NULL, 64, CONF_CK_PATH,
+	    "/etc/mxwarden/overlay.zone",
+	    "Zone files answered before real DNS (what-if records)."),
+
+	GROUP("store", "Where counters, greylisting and history are kept."),
+	ENUM("store.backend", "lmdb", "lmdb|redis",
+	    "lmdb: one host, embedded; redis: state shared by several."),
+	STR("store.path", "/var/lib/mxwarden", CONF_CK_PATH,
+	    "Directory of the LMDB database."),
+	SIZE("store.map_size", "1G", 1 * M, 1024 * G,
+	    "Largest size the LMDB database may grow to."),
+	STR("store.redis_url", "redis://127.0.0.1:6379/0", CONF_CK_URL,
+	    "Redis server as redis://HOST[:PORT][/DB] or unix:PATH."),
+
+	GROUP("milter", "The mail filter that Postfix or Sendmail calls."),
+	STR("milter.socket", "inet:11332@127.0.0.1", CONF_CK_SOCKET,
+	    "Listen on inet:PORT@ADDR, inet6:PORT@ADDR or unix:PATH."),
+	STR("milter.user", "mxwarden", CONF_CK_NAME,
+	    "Run as this user after opening the socket."),
+	STR("milter.group", "mxwarden", CONF_CK_NAME,
+	    "Run as this group after opening the socket."),
+	STR("milter.pidfile", "/run/mxwarden/mxwarden.pid", CONF_CK_PATH,
+	    "Write the daemon's process id here."),
+	ENUM("milter.safe_action", "tempfail", "tempfail|accept",
+	    "Answer when mxwarden fails or times out: retry later or accept."),
+	DURATION("milter.timeout", "30s", 1, 10 * MIN,
+	    "Time allowed to judge one message before safe_action applies."),
+	SIZE("milter.max_scan_bytes", "10M", 64 * K, 1 * G,
+	    "Scan at most this much of a message; the rest passes unread."),
+	OPTSTR("milter.authserv_id", CONF_CK_DOMAIN, "mx.example.com",
+	    "authserv-id in Authentication-Results; unset: the host name."),
+	LIST("milter.trusted_networks", "127.0.0.0/8, ::1/128", 1024,
+	    CONF_CK_CIDR, NULL,
+	    "Clients here are our own users: no inbound checks, DKIM signs."),
+	STR("milter.spam_flag_header", "X-Spam-Flag", CONF_CK_HEADER,
+	    "Header set to YES on mail at or above actions.add_header."),
+	STR("milter.spam_status_header", "X-Spam-Status", CONF_CK_HEADER,
+	    "Header carrying the score and the symbols that decided it."),
+
+	GROUP("spf", "Sender Policy Framework (RFC 7208)."),
+	BOOL("spf.enabled", "true", "Check SPF of MAIL FROM and HELO."),
+	INT("spf.max_lookups", "10", 1, 50,
+	    "DNS-querying terms per check (RFC 7208 4.6.4 says 10)."),
+	INT("spf.max_void", "2", 0, 20,
+	    "Lookups answering nothing before permerror (RFC 7208 4.6.4)."),
+	BOOL("spf.reject_fail_at_mail_from", "false",
+	    "Reject an SPF fail at MAIL FROM instead of scoring it."),
+
+	GROUP("dkim", "DomainKeys Identified Mail (RFC 6376, RFC 8463)."),
+	BOOL("dkim.verify", "true", "Verify DKIM signatures of inbound mail."),
+	INT("dkim.max_signatures", "10", 1, 100,
+	    "Verify at most this many signatures per message."),
+	INT("dkim.min_rsa_bits", "1024", 512, 8192,
+	    "RSA keys shorter than this fail (RFC 8301 3.2)."),
+	BOOL("dkim.allow_sha1", "false",
+	    "Accept rsa-sha1 signatures (RFC 8301 3.1 forbids them)."),
+	DURATION("dkim.clock_skew", "5m", 0, DAY,
+	    "Tolerance for t= in the future and x= in the past."),
+	GROUPS("dkim.signing", 10000,
+	    "Sign outbound mail of these domains (one entry per key)."),
+	REQSTR("dkim.signing.domain", CONF_CK_DOMAIN, "example.com",
+	    "Domain of the From address to sign for (d=)."),
+	REQSTR("dkim.signing.selector", CONF_CK_DOMAIN, "mail2025",
+	    "Selector (s=); the key is at SELECTOR._domainkey.DOMAIN."),
+	REQSTR("dkim.signing.key", CONF_CK_PATH,
+	    "/etc/mxwarden/keys/example.com.mail2025.key",
+	    "Private key file (PEM), readable by milter.user only."),
+	ENUM("dkim.signing.algorithm", "rsa", "rsa|ed25519",
+	    "Key type: rsa (rsa-sha256) or ed25519 (ed25519-sha256)."),
+
+	GROUP("dmarc", "DMARC policy (RFC 9989; RFC 7489 as an option)."),
+	BOOL("dmarc.enabled", "true", "Evaluate and enforce DMARC."),
+	ENUM("dmarc.rfc", "9989", "9989|7489",
+	    "Rules to follow: 9989 (tree walk) or 7489 (public suffix)."),
+	ENUM("dmarc.reject_action", "reject", "reject|quarantine|tag|none",
+	    "What a failing message of a p=reject domain gets."),
+	ENUM("dmarc.quarantine_action", "quarantine", "quarantine|tag|none",
+	    "What a failing message of a p=quarantine domain gets."),
+	LIST("dmarc.trusted_forwarders", NULL, 1024, CONF_CK_DOMAIN,
+	    "lists.example.org",
+	    "Mail relayed by these hosts is never rejected by DMARC."),
+	LIST("dmarc.trusted_arc_sealers", NULL, 1024, CONF_CK_DOMAIN,
+	    "google.com",
+	    "ARC seals of these domains may override a DMARC fail."),
+	LIST("dmarc.never_reject_domains", NULL, 10000, CONF_CK_DOMAIN,
+	    "example.net",
+	    "Never reject (only tag) DMARC failures of these From domains."),
+
+	GROUP("actions", "Score thresholds: what a message's score leads to."),
+	FLOAT("actions.greylist", "4.0", -1000, 1000,
+	    "Greylist from this score (set above reject to disable)."),
+	FLOAT("actions.add_header", "6.0", -1000, 1000,
+	    "Add the spam headers from this score."),
+	FLOAT("actions.tag_subject", "8.0", -1000, 1000,
+	    "Prefix the Subject with subject_tag from this score."),
+	FLOAT("actions.quarantine", "10.0", -1000, 1000,
+	    "Hold the message in the MTA's quarantine from this score."),
+	FLOAT("actions.reject", "15.0", -1000, 1000,
+	    "Reject the message at end of DATA from this score."),
+	STR("actions.subject_tag", "[SPAM]", CONF_CK_NONE,
+	    "Text put before the Subject of tagged mail."),
+
+	GROUPS("domains", 100000,
+	    "Per recipient domain overrides of the actions thresholds."),
+	REQSTR("domains.name", CONF_CK_DOMAIN, "example.org",
+	    "Recipient domain this entry applies to."),
+	FLOAT("domains.greylist", "=actions.greylist", -1000, 1000,
+	    "Greylist threshold for this domain."),
+	FLOAT("domains.add_header", "=actions.add_header", -1000, 1000,
+	    "Add-header threshold for this domain."),
+	FLOAT("domains.tag_subject", "=actions.tag_subject", -1000, 1000,
+	    "Subject-tag threshold for this domain."),
+	FLOAT("domains.quarantine", "=actions.quarantine", -1000, 1000,
+	    "Quarantine threshold for this domain."),
+	FLOAT("domains.reject", "=actions.reject", -1000, 1000,
+	    "Reject threshold for this domain."),
+	{ "domains.subject_tag", CONF_STR, "=actions.subject_tag", NOLIM,
+	    NULL, CONF_CK_NONE, 0, NULL, "Subject tag for this domain." },
+};
+
+const size_t conf_nschema = sizeof(conf_schema) / sizeof(conf_schema[0]);
+
+const struct conf_key *
+conf_schema_find(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < conf_nschema; i++)
+		if (strcmp(conf_schema[i].path, path) == 0)
+			return &conf_schema[i];
+	return NULL;
+}
+
+const char *
+conf_key_name(const struct conf_key *k)
+{
+	const char *dot = strrchr(k->path, '.');
+
+	return dot != NULL ? dot + 1 : k->path;
+}
+
+int
+conf_key_is_child(const struct conf_key *k, const char *parent)
+{
+	size_t n = strlen(parent);
+
+	if (n == 0)
+		return strchr(k->path, '.') == NULL;
+	return strncmp(k->path, parent, n) == 0 && k->path[n] == '.' &&
+	    strchr(k->path + n + 1, '.') == NULL;
+}
