@@ -173,13 +173,8 @@ test_bad_zones(void **state)
 		{ "  A 192.0.2.1\n", "t.zone:1: record without an owner name" },
 		{ "$INCLUDE other\n", "t.zone:1: $INCLUDE is not supported; "
 		    "list each file instead" },
-		{ "x. TXT \"" "0123456789012345678901234567890123456789012345"
-		    "67890123456789012345678901234567890123456789012345678901"
-		    "23456789012345678901234567890123456789012345678901234567"
-		    "89012345678901234567890123456789012345678901234567890123"
-		    "4567890123456789012345678901234567890\"\n", "t.zone:1: "
-		    "character-string longer than 255 octets (split it into "
-		    "several strings)" },
+		{ NULL, "t.zone:1: character-string longer than 255 octets "
+		    "(split it into several strings)" },
 		{ "x..y. A 192.0.2.1\n", "t.zone:1: empty label in name" },
 		{ "@ A 192.0.2.1\n", "t.zone:1: @ without $ORIGIN" },
 		{ "x. TYPE99 \\# 2 AB\n",
@@ -192,10 +187,17 @@ test_bad_zones(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct dns_zone *z = dns_zone_new();
-		const char *why = "(accepted)";
+		const char *why = "(accepted)", *text = cases[i].text;
+		char big[300];
 
-		(void)dns_zone_parse(z, cases[i].text, strlen(cases[i].text),
-		    "t.zone", &why);
+		if (text == NULL) {
+			/* A 256-octet character-string. */
+			memcpy(big, "x. TXT ", 7);
+			memset(big + 7, 'a', 256);
+			strcpy(big + 263, "\n");
+			text = big;
+		}
+		(void)dns_zone_parse(z, text, strlen(text), "t.zone", &why);
 		if (strcmp(why, cases[i].want) != 0) {
 			fprintf(stderr, "case %zu:\n  got  %s\n  want %s\n", i,
 			    why, cases[i].want);

@@ -868,6 +868,7 @@ dns_zone_parse(struct dns_zone *z, const char *text, size_t len,
 	while (p < end && rc == 0) {
 		start = zp.line;
 		if ((n = tokenize(&zp, &p, end, t, &indented)) == -1) {
+			zp.line = start;	/* where the record began */
 			rc = -1;
 			break;
 		}
