@@ -14,6 +14,7 @@
 static const struct cli_cmd cli_cmds[] = {
 	{ "config", cmd_config, "check or print the configuration" },
 	{ "dns", cmd_dns, "look up DNS records through mxwarden's resolver" },
+	{ "store", cmd_store, "inspect the state store (stats, dump)" },
 };
 #define NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
 

@@ -66,5 +66,6 @@ int	cli_is_help(const char *arg);
 /* Commands (cli_*.c). */
 int	cmd_dns(struct cli *c, int argc, char **argv);
 int	cmd_config(struct cli *c, int argc, char **argv);
+int	cmd_store(struct cli *c, int argc, char **argv);
 
 #endif
