@@ -20,6 +20,7 @@
 #include "lib/str.h"
 #include "mail/addr.h"
 #include "mail/mime.h"
+#include "mail/mime_int.h"
 
 #define ADDR_DOMAIN_BYTES_MAX	1024	/* before IDNA; DNS allows 253 */
 
@@ -361,11 +362,25 @@ addr_mailbox(struct addr_p *ap, struct mail_addr *r, int allow_group,
 		return -1;
 	}
 	ap->p = start;
+	ap->cmt = NULL;
 	if (addr_spec(ap, r, 1) == -1)
 		return -1;
-	ap->cmt = NULL;
 	if (addr_cfws(ap) == -1)
 		return -1;
+	if (ap->p < ap->e && *ap->p == '<') {
+		/*
+		 * "service@paypal.com <x@evil.example>": an unquoted @ in
+		 * a display name. Invalid, common in phishing; mail readers
+		 * show the text as the name, so we do too.
+		 */
+		disp = str_trim(ap->a, start, (size_t)(ap->p - start));
+		memset(r, 0, sizeof(*r));
+		ap->p++;
+		if (addr_angle(ap, r, 1) == -1)
+			return -1;
+		r->display = addr_decode_words(ap->a, disp, strlen(disp));
+		return addr_cfws(ap) == -1 ? -1 : 0;
+	}
 	if (ap->cmt != NULL)
 		r->display = addr_decode_words(ap->a, ap->cmt, ap->cmt_len);
 	return 0;
@@ -563,34 +578,150 @@ addr_domain_ace(struct arena *a, const char *domain, const char **why_r)
 	return r;
 }
 
+/*
+ * One encoded-word at p (RFC 2047 section 2: "=?" charset "?" B|Q "?"
+ * text "?="), decoded bytes appended to out. The RFC 2231 language
+ * suffix ("utf-8*en") is dropped. Returns the end of the word, or NULL if
+ * p does not start a well-formed one.
+ */
+static const char *
+addr_word2047(const char *p, const char *e, char *cs, size_t cssize,
+    struct buf *out)
+{
+	const char *c0 = p + 2, *t, *te;
+	size_t n, len0 = out->len;
+	char *star;
+	int enc, hi, lo;
+
+	for (t = c0; t < e && *t != '?' && *t > ' ' && *t < 0x7f; t++)
+		;
+	if (t == e || *t != '?' || t == c0 || (size_t)(t - c0) >= cssize ||
+	    e - t < 4 || t[2] != '?')
+		return NULL;
+	n = (size_t)(t - c0);
+	memcpy(cs, c0, n);
+	cs[n] = '\0';
+	if ((star = memchr(cs, '*', n)) != NULL)
+		*star = '\0';
+	enc = t[1] | 0x20;
+	t += 3;
+	for (te = t; te + 1 < e && !(te[0] == '?' && te[1] == '='); te++)
+		if (*te == ' ' || *te == '\t')
+			return NULL;
+	if (te + 1 >= e)
+		return NULL;
+	if (enc == 'b') {
+		if (b64_decode(t, (size_t)(te - t), out) == -1) {
+			out->len = len0;
+			return NULL;
+		}
+	} else if (enc == 'q') {
+		for (; t < te; t++) {
+			if (*t == '_')
+				buf_addc(out, ' ');
+			else if (*t == '=' && te - t > 2 &&
+			    (hi = g_ascii_xdigit_value(t[1])) >= 0 &&
+			    (lo = g_ascii_xdigit_value(t[2])) >= 0) {
+				buf_addc(out, hi * 16 + lo);
+				t += 2;
+			} else
+				buf_addc(out, *t);
+		}
+	} else
+		return NULL;
+	return te + 2;
+}
+
+/* Convert the pending decoded bytes from charset cs and append them. */
+static void
+addr_flush(struct buf *pend, const char *cs, struct buf *out)
+{
+	int bad = 0;
+	char *u;
+
+	if (pend->len == 0)
+		return;
+	u = mime_charset_utf8(pend->p, pend->len, cs[0] ? cs : NULL, &bad);
+	buf_adds(out, u);
+	g_free(u);
+	buf_reset(pend);
+}
+
+/* Append raw text: UTF-8 as is, other 8-bit bytes as windows-1252. */
+static void
+addr_lit(const char *p, const char *e, struct buf *out)
+{
+	const char *q;
+	int bad = 0;
+	char *u;
+
+	for (q = p; q < e && (unsigned char)*q < 0x80; q++)
+		;
+	if (q == e) {
+		buf_add(out, p, (size_t)(e - p));
+		return;
+	}
+	u = mime_charset_utf8(p, (size_t)(e - p), NULL, &bad);
+	buf_adds(out, u);
+	g_free(u);
+}
+
 const char *
 addr_decode_words(struct arena *a, const char *p, size_t len)
 {
-	const char *q;
-	char *s, *d, *r;
-	int plain = 1;
+	struct buf out = BUF_INIT, pend = BUF_INIT, w = BUF_INIT;
+	const char *e, *q, *lit, *we;
+	char cs[64], pcs[64] = "", *r;
+	int prev_ew = 0;
 
-	for (q = p; q < p + len; q++) {
-		if ((unsigned char)*q >= 0x80 || (*q == '=' &&
-		    q + 1 < p + len && q[1] == '?')) {
-			plain = 0;
+	if ((e = memchr(p, '\0', len)) != NULL)
+		len = (size_t)(e - p);
+	e = p + len;
+	for (q = p; q < e && (unsigned char)*q < 0x80 && !(*q == '=' &&
+	    q + 1 < e && q[1] == '?'); q++)
+		;
+	if (q == e)
+		return arena_strndup(a, p, len);
+	/*
+	 * Loose decoding as mail readers do: encoded-words are found
+	 * anywhere, and adjacent ones of one charset are decoded together
+	 * so a character split between words survives (section 5 forbids
+	 * the split, senders do it anyway).
+	 */
+	for (lit = q = p; q < e; ) {
+		q = memchr(q, '=', (size_t)(e - q));
+		if (q == NULL)
 			break;
+		buf_reset(&w);
+		if (q + 1 >= e || q[1] != '?' ||
+		    (we = addr_word2047(q, e, cs, sizeof(cs), &w)) == NULL) {
+			q++;
+			continue;
 		}
-	}
-	s = arena_strndup(a, p, len);
-	if (plain)
-		return s;
-	mime_init();
-	d = g_mime_utils_header_decode_text(NULL, s);
-	if (d == NULL)
-		return s;
-	if (!g_utf8_validate(d, -1, NULL)) {
-		char *v = g_utf8_make_valid(d, -1);
+		if (lit < q) {
+			const char *s;
 
-		g_free(d);
-		d = v;
+			for (s = lit; s < q && (*s == ' ' || *s == '\t' ||
+			    *s == '\r' || *s == '\n'); s++)
+				;
+			if (s < q || !prev_ew) {
+				addr_flush(&pend, pcs, &out);
+				addr_lit(lit, q, &out);
+			}
+		}
+		if (pend.len > 0 && g_ascii_strcasecmp(cs, pcs) != 0)
+			addr_flush(&pend, pcs, &out);
+		memcpy(pcs, cs, sizeof(pcs));
+		buf_add(&pend, w.p, w.len);
+		prev_ew = 1;
+		lit = q = we;
 	}
-	r = arena_strdup(a, d);
-	g_free(d);
+	addr_flush(&pend, pcs, &out);
+	if (lit < e)
+		addr_lit(lit, e, &out);
+	r = arena_strndup(a, out.p != NULL ? out.p : "", out.len);
+	buf_free(&out);
+	buf_free(&pend);
+	buf_free(&w);
 	return r;
 }

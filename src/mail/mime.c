@@ -103,18 +103,15 @@ mime_utf8(struct arena *a, const char *p, size_t len, size_t *len_r)
 	return r;
 }
 
-/*
- * Text in charset cs to UTF-8. An unknown charset or a conversion error
- * falls back to GMime's 8-bit guess (UTF-8, then windows-1252).
- */
-static const char *
-mime_to_utf8(struct arena *a, struct mime_state *st, const char *p,
-    size_t len, const char *cs, size_t *len_r)
+char *
+mime_charset_utf8(const char *p, size_t len, const char *cs, int *bad_r)
 {
 	const char *canon;
 	iconv_t cd;
 	char *s = NULL, *z;
+	size_t i;
 
+	mime_init();
 	if (cs != NULL) {
 		canon = g_mime_charset_canon_name(cs);
 		if (canon != NULL && g_ascii_strcasecmp(canon, "utf-8") != 0 &&
@@ -124,25 +121,45 @@ mime_to_utf8(struct arena *a, struct mime_state *st, const char *p,
 				s = g_mime_iconv_strndup(cd, p, len);
 				g_mime_iconv_close(cd);
 			} else
-				st->flags |= MIME_F_BAD_CHARSET;
+				*bad_r = 1;
 		}
 	}
-	if (s == NULL) {
-		if (g_utf8_validate(p, (gssize)len, NULL))
-			return mime_utf8(a, p, len, len_r);
-		z = g_strndup(p, len);	/* decode_8bit wants no NULs */
-		for (size_t i = 0; i < len; i++)
-			if (z[i] == '\0')
-				z[i] = ' ';
-		s = g_mime_utils_decode_8bit(mime_opts, z, len);
+	if (s != NULL)
+		return s;
+	if (g_utf8_validate(p, (gssize)len, NULL))
+		return g_strndup(p, len);
+	z = g_strndup(p, len);		/* decode_8bit wants no NULs */
+	for (i = 0; i < len; i++)
+		if (z[i] == '\0')
+			z[i] = ' ';
+	s = g_mime_utils_decode_8bit(mime_opts, z, len);
+	if (s != NULL) {
 		g_free(z);
-		if (s == NULL)
-			return mime_utf8(a, p, len, len_r);
+		return s;
 	}
-	z = s;
-	p = mime_utf8(a, z, strlen(z), len_r);
+	s = g_utf8_make_valid(z, (gssize)len);
 	g_free(z);
-	return p;
+	return s;
+}
+
+/*
+ * Text in charset cs to UTF-8 in the arena. An unknown charset or a
+ * conversion error falls back to GMime's 8-bit guess (UTF-8, then
+ * windows-1252).
+ */
+static const char *
+mime_to_utf8(struct arena *a, struct mime_state *st, const char *p,
+    size_t len, const char *cs, size_t *len_r)
+{
+	int bad = 0;
+	char *s = mime_charset_utf8(p, len, cs, &bad);
+	const char *r;
+
+	if (bad)
+		st->flags |= MIME_F_BAD_CHARSET;
+	r = mime_utf8(a, s, strlen(s), len_r);
+	g_free(s);
+	return r;
 }
 
 /* Transfer-decode a leaf into the arena, within the decoded-bytes cap. */
