@@ -84,14 +84,23 @@ mime_take(struct arena *a, char *s)
 	return r;
 }
 
-/* Make [p, p+len) valid UTF-8 in the arena; NUL bytes become spaces. */
+/*
+ * Make [p, p+len) valid UTF-8 text in the arena: NUL bytes become spaces
+ * and CRLF line ends LF, as rule writers expect of body text.
+ */
 static const char *
 mime_utf8(struct arena *a, const char *p, size_t len, size_t *len_r)
 {
-	char *r = arena_strndup(a, p, len), *v, *q;
+	char *r = arena_alloc(a, len + 1), *v, *o = r;
+	size_t i;
 
-	for (q = r; (q = memchr(q, '\0', len - (size_t)(q - r))) != NULL;)
-		*q = ' ';
+	for (i = 0; i < len; i++) {
+		if (p[i] == '\r' && i + 1 < len && p[i + 1] == '\n')
+			continue;
+		*o++ = p[i] == '\0' ? ' ' : p[i];
+	}
+	*o = '\0';
+	len = (size_t)(o - r);
 	if (g_utf8_validate(r, (gssize)len, NULL)) {
 		*len_r = len;
 		return r;

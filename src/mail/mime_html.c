@@ -182,6 +182,10 @@ mime_html_text(struct arena *a, const char *p, size_t len, size_t *len_r)
 		}
 		if (*p == '&' && (n = mime_entity(p, e, &b)) > 0) {
 			p += n;
+			if (b.len > 0 && b.p[b.len - 1] == ' ') {
+				b.len--;	/* &nbsp; collapses too */
+				mime_space(&b, ' ');
+			}
 			continue;
 		}
 		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
