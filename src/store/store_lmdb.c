@@ -794,6 +794,15 @@ lm_sweep(struct store *s, uint64_t *deleted_r, const char **why_r)
 	}
 	buf_free(&last);
 	buf_free(&dead);
+	/*
+	 * With sync=meta or sync=none, commits leave dirty pages to the
+	 * kernel; the periodic sweep also bounds how much an OS crash can
+	 * take. With sync=full there is nothing left to flush.
+	 */
+	if (rc == 0 && (rc = mdb_env_sync(e->env, 1)) != 0) {
+		*why_r = lm_why("sync", rc);
+		rc = -1;
+	}
 	return rc;
 }
 
