@@ -68,7 +68,7 @@ struct task {
 	/* Results of the authentication checks (NULL: not run). */
 	struct spf_result	*spf;
 	struct spf_result	*spf_helo;
-	struct dkim_result	*dkim;		/* array of ndkim */
+	struct dkim_sig_result	*dkim;		/* array of ndkim */
 	size_t			 ndkim;
 	struct dmarc_result	*dmarc;
 	struct arc_result	*arc;
@@ -84,6 +84,16 @@ struct task {
 	const char		*reply_text;	/* names the reason */
 	const char		*subject_tag;	/* with ACT_TAG_SUBJECT */
 	const char		*authres;	/* A-R value we add, or NULL */
+	/*
+	 * Authentication-Results fields claiming our authserv-id (forged
+	 * or stale, RFC 8601 section 5) that must be deleted before ours
+	 * is added: each entry is the index among the message's fields
+	 * named Authentication-Results, 0 = topmost (the milter deletes
+	 * with smfi_chgheader(ctx, "Authentication-Results", idx + 1,
+	 * NULL), highest index first).
+	 */
+	size_t			*del_authres;
+	size_t			 ndel_authres;
 	struct task_header	*add_hdr;
 	size_t			 nadd_hdr, capadd_hdr;
 	const char		*dkim_signature; /* outbound: to prepend */
