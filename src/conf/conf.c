@@ -22,6 +22,7 @@
 struct vctx {
 	struct conf_errors	*e;
 	const char		*name;	/* file name for text without one */
+	const char		*dir;	/* of the main file; NULL for text */
 };
 
 static void	check_group(struct vctx *, const config_setting_t *,
@@ -78,16 +79,31 @@ err_add(struct conf_errors *e, const char *file, unsigned line,
 	va_end(ap);
 }
 
+/*
+ * The name to report for file: libconfig names an included file as the
+ * @include line wrote it, relative to the main file's directory, which
+ * means little to someone running the check from elsewhere.
+ */
+static const char *
+file_name(struct conf_errors *e, const char *file, const char *name,
+    const char *dir)
+{
+	if (file == NULL)
+		return name;
+	if (dir == NULL || file[0] == '/' || strcmp(file, name) == 0)
+		return file;
+	return arena_printf(e->a, "%s/%s", dir, file);
+}
+
 /* An error about setting s, at its file and line. */
 static void __attribute__((format(printf, 3, 4)))
 serr(struct vctx *v, const config_setting_t *s, const char *fmt, ...)
 {
-	const char *file = config_setting_source_file(s);
 	va_list ap;
 
 	va_start(ap, fmt);
-	verr_add(v->e, file != NULL ? file : v->name,
-	    config_setting_source_line(s), fmt, ap);
+	verr_add(v->e, file_name(v->e, config_setting_source_file(s),
+	    v->name, v->dir), config_setting_source_line(s), fmt, ap);
 	va_end(ap);
 }
 
@@ -634,9 +650,11 @@ static struct conf *
 finish(struct arena *a, config_t *cfg, const char *file, const char *name,
     struct conf_errors *e)
 {
-	struct vctx v = { e, name };
+	struct vctx v = { e, name, NULL };
 	struct conf *c;
 
+	if (file != NULL)
+		v.dir = config_get_include_dir(cfg);
 	check_group(&v, config_root_setting(cfg), "", "");
 	if (e->n > 0)
 		return NULL;
@@ -653,19 +671,18 @@ finish(struct arena *a, config_t *cfg, const char *file, const char *name,
 }
 
 static void
-read_error(struct conf_errors *e, const config_t *cfg, const char *name)
+read_error(struct conf_errors *e, const config_t *cfg, const char *name,
+    const char *dir)
 {
-	const char *file = config_error_file(cfg);
+	const char *file = file_name(e, config_error_file(cfg), name, dir);
 	const char *text = config_error_text(cfg);
 
 	if (text == NULL)
 		text = "cannot read";
 	if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
-		err_add(e, file != NULL ? file : name, 0, "%s: %s", text,
-		    strerror(errno));
+		err_add(e, file, 0, "%s: %s", text, strerror(errno));
 	else
-		err_add(e, file != NULL ? file : name,
-		    (unsigned)config_error_line(cfg), "%s", text);
+		err_add(e, file, (unsigned)config_error_line(cfg), "%s", text);
 }
 
 static struct conf *
@@ -710,11 +727,34 @@ conf_load_file(const char *path, struct conf_errors **errs_r)
 		    arena_strndup(a, path, (size_t)(slash - path)));
 		errno = 0;
 		if (config_read_file(cfg, path) != CONFIG_TRUE)
-			read_error(e, cfg, path);
+			read_error(e, cfg, path, config_get_include_dir(cfg));
 		else
 			c = finish(a, cfg, path, path, e);
 	}
 	return done(c, a, e, errs_r);
+}
+
+/*
+ * The line of the first @include directive in text, 0 if none. libconfig
+ * only takes @include at the start of a line (after blanks), so a
+ * comment that mentions it does not count.
+ */
+static unsigned
+include_line(const char *text)
+{
+	const char *p = text;
+	unsigned line = 1;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (strncmp(p, "@include", 8) == 0)
+			return line;
+		if ((p = strchr(p, '\n')) == NULL)
+			return 0;
+		p++;
+		line++;
+	}
 }
 
 struct conf *
@@ -724,21 +764,20 @@ conf_load_string(const char *text, const char *name,
 	struct conf_errors *e = errors_new();
 	struct arena *a = arena_new();
 	struct conf *c = NULL;
-	const char *inc = strstr(text, "@include"), *p;
-	unsigned line = 1;
+	unsigned line = include_line(text);
 	config_t *cfg;
 
-	if (inc != NULL) {
+	if (line > 0) {
 		/* Text has no directory to resolve includes against. */
-		for (p = text; p < inc; p++)
-			line += *p == '\n';
 		err_add(e, name, line, "@include is not allowed here");
 	} else if (strlen(text) > CONF_FILE_MAX)
 		err_add(e, name, 0, "larger than %d bytes", CONF_FILE_MAX);
 	else {
 		cfg = cfg_new(a);
+		/* Belt and braces: no directory to include from. */
+		config_set_include_dir(cfg, "/nonexistent/mxwarden");
 		if (config_read_string(cfg, text) != CONFIG_TRUE)
-			read_error(e, cfg, name);
+			read_error(e, cfg, name, NULL);
 		else
 			c = finish(a, cfg, NULL, name, e);
 	}
@@ -758,6 +797,7 @@ conf_defaults(void)
 	/* The merged defaults must pass the schema's own checks. */
 	v.e = e;
 	v.name = "(defaults)";
+	v.dir = NULL;
 	check_group(&v, c->node, "", "");
 	if (e->n > 0)
 		panic("conf: bad default in schema.c: %s", e->v[0].msg);

@@ -398,7 +398,7 @@ const char *
 conf_check_noun(enum conf_check ck)
 {
 	switch (ck) {
-	case CONF_CK_NONE:	return "text";
+	case CONF_CK_NONE:	return "any text";
 	case CONF_CK_PATH:	return "an absolute path";
 	case CONF_CK_IP:	return "an IP address";
 	case CONF_CK_CIDR:	return "an IP address or network (ADDR/LEN)";

@@ -59,6 +59,27 @@ blank(struct show *o)
 	fputs("#\n", o->f);
 }
 
+/* A comment, wrapped to fit 80 columns at this depth. */
+static void
+comment(struct show *o, int depth, const char *text)
+{
+	int width = 76 - 8 * depth - (o->cdepth >= 0 ? 2 : 0);
+	const char *p = text, *brk, *q;
+
+	if (width < 40)
+		width = 40;
+	while (*p != '\0') {
+		brk = NULL;
+		for (q = p; *q != '\0' && q - p <= width; q++)
+			if (*q == ' ')
+				brk = q;
+		if (*q == '\0' || brk == NULL)
+			brk = q;
+		line(o, depth, "# %.*s", (int)(brk - p), p);
+		p = *brk == ' ' ? brk + 1 : brk;
+	}
+}
+
 static void
 quoted(struct buf *b, const char *s)
 {
@@ -172,9 +193,8 @@ details(struct buf *b, const struct conf_key *k)
 		buf_printf(b, "String: %s", conf_check_noun(k->check));
 		break;
 	case CONF_LIST:
-		buf_printf(b, "List of %s, at most %g",
-		    k->check == CONF_CK_NONE ? "strings" :
-		    conf_check_noun(k->check), k->max);
+		buf_printf(b, "List of at most %g strings, each %s", k->max,
+		    conf_check_noun(k->check));
 		break;
 	case CONF_GROUP:
 		return;
@@ -303,11 +323,11 @@ show_group(struct show *o, const config_setting_t *g, const char *spath,
 		if (!first)
 			blank(o);
 		first = 0;
-		line(o, depth, "# %s", k->doc);
+		comment(o, depth, k->doc);
 		buf_reset(&b);
 		details(&b, k);
 		if (b.len > 0)
-			line(o, depth, "# %s", b.p);
+			comment(o, depth, b.p);
 		if (k->type == CONF_GROUP) {
 			line(o, depth, "%s = {", conf_key_name(k));
 			show_group(o, m, k->path, depth + 1);
