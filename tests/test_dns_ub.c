@@ -46,8 +46,8 @@ reply(const uint8_t *q, size_t n, uint8_t *r, size_t cap)
 
 	if (n < 17 || n > cap - 16 || (q[2] & 0x80) != 0)
 		return 0;
-	lablen = q[12];
-	if (lablen == 0 || lablen >= sizeof(first) || 13 + lablen > n)
+	lablen = q[12];		/* 0: the root, answered NXDOMAIN */
+	if (lablen >= sizeof(first) || 13 + lablen > n)
 		return 0;
 	memcpy(first, q + lab0, lablen);
 	first[lablen] = '\0';
@@ -286,7 +286,8 @@ test_outcomes(void **state)
 		if (cases[i].host != 0 && (ans->nrr != 1 ||
 		    strcmp(dns_rr_str(a, &ans->rr[0]), want) != 0 ||
 		    ans->rr[0].ttl != 60)) {
-			print_error("%s: got %zu records (%s), want %s ttl 60\n",
+			print_error("%s: got %zu records (%s), want %s "
+			    "ttl 60\n",
 			    cases[i].name, ans->nrr, ans->nrr > 0 ?
 			    dns_rr_str(a, &ans->rr[0]) : "-", want);
 			fails++;
@@ -321,6 +322,36 @@ test_unchecked(void **state)
 		print_error("dnssec got %s, want unchecked\n",
 		    dns_sec_str(ans->sec));
 	assert_int_equal(ans->sec, DNS_SEC_UNCHECKED);
+	arena_free(&a);
+	dns_resolver_free(&r);
+}
+
+/*
+ * With the root anchor, an answer outside the insecure special names
+ * needs a chain of trust, and the responder has no DNSKEY for the root:
+ * bogus, which must read as SERVFAIL with a reason (RFC 4035 5.5).
+ */
+static void
+test_bogus(void **state)
+{
+	struct dns_resolver *r = make(3000, 1);
+	struct arena *a = arena_new();
+	struct dns_answer *ans;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(dns_query(r, "h3.example.net", DNS_T_A, a, &ans,
+	    &why), 0);
+	if (ans->sec != DNS_SEC_BOGUS || ans->rcode != DNS_R_SERVFAIL ||
+	    ans->nrr != 0 || ans->why_bogus == NULL)
+		print_error("got %s %s %zu records (%s), want SERVFAIL bogus "
+		    "0 records with a reason\n", dns_rcode_str(ans->rcode),
+		    dns_sec_str(ans->sec), ans->nrr, ans->why_bogus != NULL ?
+		    ans->why_bogus : "no reason");
+	assert_int_equal(ans->sec, DNS_SEC_BOGUS);
+	assert_int_equal(ans->rcode, DNS_R_SERVFAIL);
+	assert_int_equal(ans->nrr, 0);
+	assert_non_null(ans->why_bogus);
 	arena_free(&a);
 	dns_resolver_free(&r);
 }
@@ -450,6 +481,7 @@ main(void)
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_outcomes),
 		cmocka_unit_test(test_unchecked),
+		cmocka_unit_test(test_bogus),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_threads),
 	};

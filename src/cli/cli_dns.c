@@ -23,11 +23,12 @@ dns_usage(FILE *f)
 	fprintf(f,
 	    "usage: mxwarden [global options] dns lookup NAME [TYPE]\n"
 	    "\n"
-	    "Ask NAME for records of TYPE (default A) and print them as a zone\n"
-	    "file would, with the response code (NOERROR, NXDOMAIN, NODATA,\n"
-	    "SERVFAIL, TIMEOUT) and the DNSSEC status (secure, insecure,\n"
-	    "bogus, unchecked). TYPE is a mnemonic (A, AAAA, MX, TXT, PTR,\n"
-	    "CNAME, NS, SOA, SRV, TLSA, DNSKEY, DS, CAA, ...) or TYPEnnn.\n"
+	    "Ask NAME for records of TYPE (default A) and print them as a\n"
+	    "zone file would, with the response code (NOERROR, NXDOMAIN,\n"
+	    "NODATA, SERVFAIL, TIMEOUT) and the DNSSEC status (secure,\n"
+	    "insecure, bogus, unchecked). TYPE is a mnemonic (A, AAAA, MX,\n"
+	    "TXT, PTR, CNAME, NS, SOA, SRV, TLSA, DNSKEY, DS, CAA, ...) or\n"
+	    "TYPEnnn.\n"
 	    "The global options --dns-server, --dns-zone and --dns-overlay\n"
 	    "choose who answers; --json prints one JSON object\n"
 	    "(docs/json.md).\n"
@@ -41,8 +42,8 @@ dns_usage(FILE *f)
 	    "  mxwarden --dns-overlay new.zone dns lookup sel._domainkey."
 	    "example.com TXT\n"
 	    "\n"
-	    "Exit status: 0 the lookup ran (whatever the response code), 2 usage\n"
-	    "error (unknown type, bad name), 1 internal error.\n");
+	    "Exit status: 0 the lookup ran (whatever the response code),\n"
+	    "2 usage error (unknown type, bad name), 1 internal error.\n");
 }
 
 /*
@@ -193,8 +194,8 @@ cmd_dns(struct cli *c, int argc, char **argv)
 	}
 	for (i = 2; i < argc; i++)
 		if (argv[i][0] == '-') {
-			fprintf(c->err, "mxwarden: dns: unknown option \"%s\"\n",
-			    argv[i]);
+			fprintf(c->err, "mxwarden: dns: unknown option "
+			    "\"%s\"\n", argv[i]);
 			return CLI_USAGE;
 		}
 	return dns_lookup(c, argv[2], argc == 4 ? argv[3] : "A");

@@ -48,8 +48,8 @@
 
 #define UB_TIMEOUT_DEFAULT	5000	/* ms */
 #define UB_SERVERS_MAX		16
-#define UB_CHAIN_MAX		16	/* CNAMEs followed in one answer */
-#define UB_PKT_CNAMES_MAX	64	/* CNAME records read from a packet */
+#define UB_CHAIN_MAX		16	/* CNAMEs followed per answer */
+#define UB_PKT_CNAMES_MAX	64	/* CNAME records read per packet */
 
 /*
  * IANA root zone trust anchors as DS records (root-anchors.xml):
@@ -345,6 +345,15 @@ fill_answer(struct ub_be *be, struct arena *a, const struct ub_result *res,
 	} else
 		ans->sec = DNS_SEC_INSECURE;
 	fill_chain(a, res, ans);
+	/*
+	 * RFC 4035 5.5: a bogus answer is a server failure, whatever rcode
+	 * and records came with it (libunbound passes them on).
+	 */
+	if (ans->sec == DNS_SEC_BOGUS) {
+		ans->rcode = DNS_R_SERVFAIL;
+		ans->ttl = 0;
+		return;
+	}
 	/* RFC 2308 2.1 and 2.2; libunbound reports rcode 3 for NXDOMAIN. */
 	if (res->nxdomain || res->rcode == 3) {
 		ans->rcode = DNS_R_NXDOMAIN;
@@ -352,6 +361,7 @@ fill_answer(struct ub_be *be, struct arena *a, const struct ub_result *res,
 	}
 	if (res->rcode != 0) {
 		ans->rcode = DNS_R_SERVFAIL;
+		ans->ttl = 0;
 		return;
 	}
 	if (!res->havedata || res->data == NULL || res->data[0] == NULL) {
