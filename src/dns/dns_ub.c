@@ -152,14 +152,16 @@ ub_callback(void *arg, int err, struct ub_result *res)
 {
 	struct ub_slot *s = arg;
 	struct ub_batch *b = s->b;
+	struct ub_be *be = b->be;
 
-	pthread_mutex_lock(&b->be->mu);
+	/* Once mu is released, b and s may be gone: touch them before. */
+	pthread_mutex_lock(&be->mu);
 	s->err = err;
 	s->res = res;
 	s->state = UB_S_DONE;
 	if (--b->pending == 0)
 		pthread_cond_signal(&b->cv);
-	pthread_mutex_unlock(&b->be->mu);
+	pthread_mutex_unlock(&be->mu);
 }
 
 /*
