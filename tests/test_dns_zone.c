@@ -105,6 +105,8 @@ test_queries(void **state)
 		{ "broken.example.com", "A", "NOERROR 192.0.2.99" },
 		{ "com", "A", "NODATA" },
 		{ "example.org", "A", "NXDOMAIN" },
+		{ "dangling.example.com", "A", "NXDOMAIN" },
+		{ "loop1.example.com", "A", "SERVFAIL" },
 	};
 	struct arena *a = arena_new();
 	size_t i;
@@ -151,6 +153,10 @@ test_cname_chain(void **state)
 	assert_string_equal(ans->canon, "host.example.com");
 	assert_int_equal(dns_query_all(res, qs, 3, a, &why), -1);
 	assert_int_equal(qs[0].ans->rcode, DNS_R_NOERROR);
+	assert_int_equal(dns_query(res, "dangling.example.com", DNS_T_TXT, a,
+	    &ans, &why), 0);
+	assert_int_equal(ans->ncname, 1);
+	assert_string_equal(ans->cname[0], "dangling.example.com");
 	assert_int_equal(qs[1].ans->rcode, DNS_R_SERVFAIL);
 	assert_int_equal(qs[2].ans->rcode, DNS_R_NOERROR);
 	assert_int_equal(qs[2].ans->nrr, 1);

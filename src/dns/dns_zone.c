@@ -1006,6 +1006,16 @@ node_has(const struct znode *n, uint16_t type)
 	return 0;
 }
 
+/* Keep the CNAMEs followed so far in the answer (arena). */
+static void
+set_chain(struct dns_answer *ans, struct arena *a, const char **chain)
+{
+	if (ans->ncname == 0)
+		return;
+	ans->cname = arena_calloc(a, ans->ncname, sizeof(char *));
+	memcpy(ans->cname, chain, ans->ncname * sizeof(char *));
+}
+
 static int
 zone_query(void *ctx, const char *name, uint16_t type, struct arena *a,
     struct dns_answer *ans, const char **why_r)
@@ -1013,7 +1023,7 @@ zone_query(void *ctx, const char *name, uint16_t type, struct arena *a,
 	struct dns_zone *z = ctx;
 	const char *key = key_lower(a, name), *chain[ZONE_HOPS_MAX];
 	const struct zfault *f;
-	struct znode *n;
+	struct znode *n = NULL;
 	size_t hop, i, k;
 
 	(void)why_r;
@@ -1022,31 +1032,29 @@ zone_query(void *ctx, const char *name, uint16_t type, struct arena *a,
 	for (hop = 0; hop < ZONE_HOPS_MAX; hop++) {
 		if ((f = zone_fault(z, key, type)) != NULL) {
 			ans->rcode = f->rc;
+			set_chain(ans, a, chain);
 			return 0;
 		}
 		if ((n = zone_lookup(z, a, key)) == NULL) {
+			/* Also the rcode of a CNAME pointing nowhere. */
 			ans->rcode = DNS_R_NXDOMAIN;
+			set_chain(ans, a, chain);
 			return 0;
 		}
-		if (type != DNS_T_CNAME && node_has(n, DNS_T_CNAME)) {
-			for (i = 0; i < n->nrr; i++)
-				if (n->rr[i].type == DNS_T_CNAME)
-					break;
-			chain[ans->ncname++] = hop == 0 ? name : key;
-			key = arena_strdup(a, n->rr[i].u.name);
-			str_lower((char *)(uintptr_t)key);
-			ans->canon = key;
-			continue;
-		}
-		break;
+		if (type == DNS_T_CNAME || !node_has(n, DNS_T_CNAME))
+			break;
+		for (i = 0; i < n->nrr; i++)
+			if (n->rr[i].type == DNS_T_CNAME)
+				break;
+		chain[ans->ncname++] = hop == 0 ? name : key;
+		key = arena_strdup(a, n->rr[i].u.name);
+		str_lower((char *)(uintptr_t)key);
+		ans->canon = key;
 	}
+	set_chain(ans, a, chain);
 	if (hop == ZONE_HOPS_MAX) {
 		ans->rcode = DNS_R_SERVFAIL;	/* CNAME loop or too long */
 		return 0;
-	}
-	if (ans->ncname > 0) {
-		ans->cname = arena_calloc(a, ans->ncname, sizeof(char *));
-		memcpy(ans->cname, chain, ans->ncname * sizeof(char *));
 	}
 	for (i = 0, k = 0; i < n->nrr; i++)
 		k += n->rr[i].type == type;
