@@ -171,7 +171,7 @@ mime_html_text(struct arena *a, const char *p, size_t len, size_t *len_r)
 			for (i = 0; i < G_N_ELEMENTS(mime_block_tags); i++)
 				if (strcmp(name, mime_block_tags[i]) == 0)
 					break;
-			/* Inline tags join text: "Pay<b>Pal</b>" is one word. */
+			/* Inline tags join text: "Pay<b>Pal</b>" is a word. */
 			if (i < G_N_ELEMENTS(mime_block_tags))
 				mime_space(&b, '\n');
 			else if (strcmp(name, "td") == 0 ||

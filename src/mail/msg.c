@@ -160,6 +160,31 @@ msg_field_end(struct msg *m, struct msg_header *h, const char *le)
 }
 
 /*
+ * The header block ended without an empty line being indexed: either the
+ * byte cap stopped indexing at l (look for the empty line without
+ * indexing) or the message is headers only.
+ */
+static void
+msg_body_late(struct msg *m, const char *l)
+{
+	const char *e = m->raw + m->len, *nl;
+
+	if (l < e) {
+		nl = memmem(l - 2, (size_t)(e - l) + 2, "\r\n\r\n", 4);
+		if (nl != NULL) {
+			m->hdr_len = (size_t)(nl + 4 - m->raw);
+			m->body = nl + 4;
+			m->body_len = (size_t)(e - m->body);
+			return;
+		}
+	}
+	m->flags |= MSG_F_NO_BODY;
+	m->hdr_len = m->len;
+	m->body = e;
+	m->body_len = 0;
+}
+
+/*
  * Index the header block. It ends at the first empty line; a line that is
  * neither a field nor a continuation also ends it (Postfix's cleanup does
  * the same, so the milter and a file agree), and the body starts at that
@@ -223,20 +248,7 @@ msg_index(struct msg *m)
 	}
 	if (open)
 		msg_field_end(m, h, l < e ? l : e);
-	if (l < e) {
-		/* Over the byte cap: find the end without indexing. */
-		nl = memmem(l - 2, (size_t)(e - l) + 2, "\r\n\r\n", 4);
-		if (nl != NULL) {
-			m->hdr_len = (size_t)(nl + 4 - raw);
-			m->body = nl + 4;
-			m->body_len = (size_t)(e - m->body);
-			return;
-		}
-	}
-	m->flags |= MSG_F_NO_BODY;
-	m->hdr_len = m->len;
-	m->body = e;
-	m->body_len = 0;
+	msg_body_late(m, l);
 }
 
 int
