@@ -51,4 +51,7 @@ int		 pipeline_envelope(const struct pipeline *p, struct task *t,
 int		 pipeline_run(const struct pipeline *p, struct task *t,
     const char **why_r);
 
+/* The authserv-id our Authentication-Results carry (borrowed). */
+const char	*pipeline_authserv_id(const struct pipeline *p);
+
 #endif

@@ -64,6 +64,7 @@ struct task {
 	struct task_envelope	 env;
 	struct msg		*msg;
 	int			 is_truncated;	/* scanned only the start */
+	int			 is_envelope_done; /* pipeline_envelope ran */
 
 	/* Results of the authentication checks (NULL: not run). */
 	struct spf_result	*spf;
