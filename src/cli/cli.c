@@ -13,6 +13,7 @@
 
 static const struct cli_cmd cli_cmds[] = {
 	{ "config", cmd_config, "check or print the configuration" },
+	{ "dkim", cmd_dkim, "verify, sign, make and test DKIM keys" },
 	{ "dns", cmd_dns, "look up DNS records through mxwarden's resolver" },
 	{ "store", cmd_store, "inspect the state store (stats, dump)" },
 };

@@ -64,6 +64,7 @@ struct conf *cli_conf(struct cli *c);
 int	cli_is_help(const char *arg);
 
 /* Commands (cli_*.c). */
+int	cmd_dkim(struct cli *c, int argc, char **argv);
 int	cmd_dns(struct cli *c, int argc, char **argv);
 int	cmd_config(struct cli *c, int argc, char **argv);
 int	cmd_store(struct cli *c, int argc, char **argv);
