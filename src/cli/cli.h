@@ -67,6 +67,7 @@ int	cli_is_help(const char *arg);
 int	cmd_dkim(struct cli *c, int argc, char **argv);
 int	cmd_dns(struct cli *c, int argc, char **argv);
 int	cmd_config(struct cli *c, int argc, char **argv);
+int	cmd_milter(struct cli *c, int argc, char **argv);
 int	cmd_store(struct cli *c, int argc, char **argv);
 
 #endif
