@@ -224,8 +224,9 @@ struct spf_step {
 	const struct spf_term	*term;		/* SPF_S_TERM, else NULL */
 	const char		*target;	/* expanded domain, or NULL */
 	const char		*outcome;	/* "match", "no match", ... */
-	enum spf_res		 result;	/* result this step gave, if
-						   it decided one */
+	enum spf_res		 result;	/* with has_result: the
+						   result this step gave */
+	int			 has_result;
 	int			 is_cached;	/* record came from the cache */
 	const char		*record;	/* SPF_S_RECORD: its text */
 	const struct dns_answer	**dns;		/* answers used */

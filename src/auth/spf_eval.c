@@ -592,6 +592,7 @@ host_record(struct eval *e, const char *domain, unsigned depth,
 	if (o->res != SPF_NONE)
 		s->outcome = e->problem;
 	s->result = o->res;
+	s->has_result = 1;
 	return NULL;
 }
 
@@ -631,6 +632,7 @@ do_redirect(struct eval *e, const struct spf_record *rec, const char *domain,
 out:
 	s->outcome = e->problem;
 	s->result = o->res;
+	s->has_result = 1;
 }
 
 static void
@@ -661,6 +663,7 @@ check_host(struct eval *e, const char *domain, unsigned depth,
 		if (m == M_ERROR) {
 			o->res = err;
 			s->result = err;
+			s->has_result = 1;
 			s->outcome = e->problem != NULL ? e->problem :
 			    spf_result_str(err);
 			return;
@@ -670,6 +673,7 @@ check_host(struct eval *e, const char *domain, unsigned depth,
 		o->match_domain = domain;
 		s->outcome = "match";
 		s->result = t->qual;
+		s->has_result = 1;
 		if (t->qual == SPF_FAIL)
 			o->exp = explain(e, rec, domain, depth);
 		return;
@@ -681,6 +685,7 @@ check_host(struct eval *e, const char *domain, unsigned depth,
 	s = step_new(e, SPF_S_DEFAULT, depth, domain, &dummy);
 	s->outcome = "no term matched: neutral (RFC 7208 4.7)";
 	s->result = o->res = SPF_NEUTRAL;
+	s->has_result = 1;
 }
 
 int

@@ -16,6 +16,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "dkim", cmd_dkim, "verify, sign, make and test DKIM keys" },
 	{ "dns", cmd_dns, "look up DNS records through mxwarden's resolver" },
 	{ "milter", cmd_milter, "run the mail filter daemon for Postfix" },
+	{ "spf", cmd_spf, "evaluate and explain SPF for a client and sender" },
 	{ "store", cmd_store, "inspect the state store (stats, dump)" },
 };
 #define NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))

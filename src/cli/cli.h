@@ -69,5 +69,6 @@ int	cmd_dns(struct cli *c, int argc, char **argv);
 int	cmd_config(struct cli *c, int argc, char **argv);
 int	cmd_milter(struct cli *c, int argc, char **argv);
 int	cmd_store(struct cli *c, int argc, char **argv);
+int	cmd_spf(struct cli *c, int argc, char **argv);
 
 #endif
