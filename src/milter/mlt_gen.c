@@ -12,11 +12,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "conf/conf.h"
 #include "lib/log.h"
-#include "lib/str.h"
 #include "lib/xmalloc.h"
 #include "milter/mlt_priv.h"
 
@@ -65,19 +63,7 @@ mlt_gen_new(struct conf *conf, struct dns_resolver *res, struct store *store,
 	g->max_scan = (size_t)conf_size(conf, "milter.max_scan_bytes");
 	g->flag_hdr = conf_str(conf, "milter.spam_flag_header");
 	g->status_hdr = conf_str(conf, "milter.spam_status_header");
-	g->authserv_id = conf_str(conf, "milter.authserv_id");
-	if (g->authserv_id == NULL) {
-		if (gethostname(g->host, sizeof(g->host) - 1) == -1 ||
-		    g->host[0] == '\0')
-			str_lcpy(g->host, "localhost", sizeof(g->host));
-		g->authserv_id = g->host;
-	}
 	if (gen_nets(g, why_r) == -1) {
-		gen_free(g);
-		return NULL;
-	}
-	if (pipeline_new == NULL) {
-		*why_r = "this build has no pipeline (src/filter/pipeline.c)";
 		gen_free(g);
 		return NULL;
 	}

@@ -15,19 +15,6 @@
 
 #include "filter/pipeline.h"
 
-/*
- * XXX Transitional: src/filter/pipeline.c is being written in parallel.
- * Until it lands the pipeline entry points are weak references, so the
- * mxwarden binary links (and `milter` reports that it has no pipeline)
- * while the test daemon links a test-only stub. Weak references do not
- * pull archive members, so these lines go once pipeline.c is in.
- */
-#pragma weak pipeline_new
-#pragma weak pipeline_free
-#pragma weak pipeline_task
-#pragma weak pipeline_envelope
-#pragma weak pipeline_run
-
 struct conf;
 struct dns_resolver;
 struct pipeline;
@@ -57,12 +44,10 @@ struct mlt_gen {
 	enum mlt_safe	 safe;
 	uint64_t	 timeout_us;
 	size_t		 max_scan;
-	const char	*authserv_id;	/* borrowed from conf or host name */
 	const char	*flag_hdr;
 	const char	*status_hdr;
 	struct mlt_net	*nets;
 	size_t		 nnets;
-	char		 host[256];
 };
 
 /*

@@ -34,6 +34,7 @@
 #define MLT_LOG_SYMS	6	/* decisive symbols named in the log line */
 #define MLT_REPLY_MAX	200	/* bytes of reply text sent to the client */
 #define MLT_HDR_MAX	(64 * 1024)	/* bytes of one header we keep */
+#define MLT_AR_MAX	100	/* forged A-R fields deleted */
 
 struct mlt_msg {
 	struct arena	*a;
@@ -371,7 +372,7 @@ msg_new(SMFICTX *ctx, struct mlt_conn *c, char **argv)
 	atomic_fetch_add(&mlt_nmsgs, 1);
 	arena_defer(a, raw_free, &m->raw);
 	m->g = mlt_gen_get();
-	if (m->g == NULL || pipeline_task == NULL)
+	if (m->g == NULL)
 		m->t = task_new(a, NULL, NULL, NULL);
 	else
 		m->t = pipeline_task(m->g->pl, a);
@@ -597,45 +598,36 @@ run_budget(struct mlt_msg **m_r, const char **why_r)
 	return rc;
 }
 
-/* The authserv-id an Authentication-Results value starts with. */
-static int
-authres_is_ours(const char *v, size_t len, const char *id)
+/* Delete every field named name, last first so indexes hold. */
+static void
+del_fields(SMFICTX *ctx, const struct msg *msg, const char *name)
 {
-	size_t i = 0, s, depth = 0;
+	size_t i;
 
-	while (i < len) {
-		if (v[i] == '(')
-			depth++;
-		else if (v[i] == ')' && depth > 0)
-			depth--;
-		else if (depth == 0 && v[i] != ' ' && v[i] != '\t' &&
-		    v[i] != '\r' && v[i] != '\n')
-			break;
-		i++;
-	}
-	s = i;
-	while (i < len && v[i] != ';' && v[i] != ' ' && v[i] != '\t' &&
-	    v[i] != '(' && v[i] != '\r' && v[i] != '\n')
-		i++;
-	return i > s && str_eq_ci(v + s, i - s, id);
+	for (i = msg_header_count(msg, name); i > 0; i--)
+		smfi_chgheader(ctx, (char *)(uintptr_t)name, (int)i, NULL);
 }
 
-/* Delete the idx-th (0-based) fields named name, last first. */
+/*
+ * Delete the Authentication-Results fields the pipeline found claiming
+ * our authserv-id (RFC 8601 section 5), highest index first.
+ */
 static void
-del_fields(SMFICTX *ctx, const struct msg *msg, const char *name,
-    const char *only_ours)
+del_forged_authres(SMFICTX *ctx, const struct task *t)
 {
-	const struct msg_header *h;
-	size_t n = msg_header_count(msg, name), i;
+	size_t i, k, top, n = t->ndel_authres;
+	unsigned char done[MLT_AR_MAX];
 
-	for (i = n; i > 0; i--) {
-		h = msg_header_get(msg, name, i - 1);
-		if (h == NULL)
-			continue;
-		if (only_ours != NULL && !authres_is_ours(h->value,
-		    h->value_len, only_ours))
-			continue;
-		smfi_chgheader(ctx, (char *)(uintptr_t)name, (int)i, NULL);
+	memset(done, 0, sizeof(done));
+	for (k = 0; k < n && k < MLT_AR_MAX; k++) {
+		top = n;
+		for (i = 0; i < n && i < MLT_AR_MAX; i++)
+			if (!done[i] && (top == n ||
+			    t->del_authres[i] > t->del_authres[top]))
+				top = i;
+		done[top] = 1;
+		smfi_chgheader(ctx, "Authentication-Results",
+		    (int)t->del_authres[top] + 1, NULL);
 	}
 }
 
@@ -695,8 +687,8 @@ spam_headers(SMFICTX *ctx, struct mlt_msg *m)
 	int is_spam = t->action >= ACT_ADD_HEADER;
 	size_t i;
 
-	del_fields(ctx, t->msg, m->g->flag_hdr, NULL);
-	del_fields(ctx, t->msg, m->g->status_hdr, NULL);
+	del_fields(ctx, t->msg, m->g->flag_hdr);
+	del_fields(ctx, t->msg, m->g->status_hdr);
 	if (is_spam && !has_added(t, m->g->flag_hdr))
 		smfi_addheader(ctx, (char *)(uintptr_t)m->g->flag_hdr, "YES");
 	if (has_added(t, m->g->status_hdr))
@@ -737,8 +729,7 @@ apply(SMFICTX *ctx, struct mlt_conn *c, struct mlt_msg *m)
 			smfi_insheader(ctx, 0, "DKIM-Signature",
 			    hdr_value(m->a, sig));
 	} else {
-		del_fields(ctx, t->msg, "Authentication-Results",
-		    m->g->authserv_id);
+		del_forged_authres(ctx, t);
 		if (t->authres != NULL)
 			smfi_insheader(ctx, 0, "Authentication-Results",
 			    hdr_value(m->a, t->authres));
@@ -770,7 +761,7 @@ cb_eom(SMFICTX *ctx)
 	if (m == NULL)
 		return SMFIS_CONTINUE;
 	queue_id(ctx, m);
-	if (m->g == NULL || pipeline_run == NULL) {
+	if (m->g == NULL) {
 		r = safe_action(ctx, c, m, "no configuration");
 		msg_free(&c->m);
 		return r;
@@ -782,6 +773,10 @@ cb_eom(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	}
 	m->t->is_truncated = m->is_truncated;
+	if (m->is_truncated)
+		task_symbol(m->t, "MLT_NOT_FULLY_SCANNED", 0, "scanned the "
+		    "first %zu bytes only (milter.max_scan_bytes)",
+		    m->raw.len);
 	safe = m->g->safe;
 	str_lcpy(qid, m->t->env.queue_id != NULL ?
 	    log_safe(m->a, m->t->env.queue_id, strlen(m->t->env.queue_id),
@@ -800,13 +795,8 @@ cb_eom(SMFICTX *ctx)
 	}
 	if (rc == -1)
 		r = safe_action(ctx, c, m, why);
-	else {
-		if (m->is_truncated && task_symbol_get(m->t,
-		    "MLT_NOT_FULLY_SCANNED") == NULL)
-			task_symbol(m->t, "MLT_NOT_FULLY_SCANNED", 0,
-			    "scanned the first %zu bytes only", m->raw.len);
+	else
 		r = apply(ctx, c, m);
-	}
 	msg_free(&c->m);
 	return r;
 }

@@ -81,6 +81,29 @@ subject_has(const struct task *t, const char *word)
 	    strlen(word)) != NULL;
 }
 
+const char *
+pipeline_authserv_id(const struct pipeline *p)
+{
+	return p->authserv;
+}
+
+/* Fields whose value starts with our authserv-id and ";". */
+static void
+find_forged(const struct pipeline *p, struct task *t)
+{
+	const struct msg_header *h;
+	size_t i, n = msg_header_count(t->msg, "Authentication-Results");
+	size_t len = strlen(p->authserv);
+
+	t->del_authres = arena_calloc(t->a, n + 1, sizeof(size_t));
+	for (i = 0; i < n; i++) {
+		h = msg_header_get(t->msg, "Authentication-Results", i);
+		if (h->unfolded_len > len && memcmp(h->unfolded, p->authserv,
+		    len) == 0 && h->unfolded[len] == ';')
+			t->del_authres[t->ndel_authres++] = i;
+	}
+}
+
 int
 pipeline_run(const struct pipeline *p, struct task *t, const char **why_r)
 {
@@ -102,6 +125,7 @@ pipeline_run(const struct pipeline *p, struct task *t, const char **why_r)
 		    t->env.auth_user != NULL ? t->env.auth_user : "-");
 		return 0;
 	}
+	find_forged(p, t);
 	t->authres = arena_printf(t->a, "%s; spf=none smtp.mailfrom=%s",
 	    p->authserv, t->env.mail_from);
 	if (subject_has(t, "STUB-REJECT")) {
