@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "auth/dkim.h"
+#include "auth/dkim_int.h"
 #include "lib/buf.h"
 #include "mail/msg.h"
 
@@ -319,27 +320,12 @@ body_relaxed(struct bh *h, const char *p, size_t len)
 	bh_emit(h, run_s, (size_t)(run_e - run_s));
 }
 
-static const EVP_MD *
-alg_md(enum dkim_alg alg)
-{
-	switch (alg) {
-	case DKIM_ALG_RSA_SHA1:
-		return EVP_sha1();
-	case DKIM_ALG_RSA_SHA256:
-	case DKIM_ALG_ED25519_SHA256:
-		return EVP_sha256();
-	case DKIM_ALG_UNKNOWN:
-		break;
-	}
-	return NULL;
-}
-
 int
 dkim_body_hash(const char *p, size_t len, enum dkim_canon c,
     enum dkim_alg alg, long long limit, unsigned char *out,
     size_t *outlen_r, size_t *canon_len_r, const char **why_r)
 {
-	const EVP_MD *md = alg_md(alg);
+	const EVP_MD *md = dkim_md(alg);
 	struct bh h;
 	unsigned int olen = 0;
 	int ok;

@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 
 #include "auth/dkim.h"
+#include "auth/dkim_int.h"
 #include "dns/dns.h"
 #include "lib/arena.h"
 #include "lib/buf.h"
@@ -425,10 +426,36 @@ dkim_key_fetch(struct dns_resolver *r, const struct dkim_opts *o,
 	return 0;
 }
 
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static EVP_MD *md_sha1, *md_sha256;
+
+static void
+md_fetch(void)
+{
+	md_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+	md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+const EVP_MD *
+dkim_md(enum dkim_alg alg)
+{
+	pthread_once(&md_once, md_fetch);
+	switch (alg) {
+	case DKIM_ALG_RSA_SHA1:
+		return md_sha1 != NULL ? md_sha1 : EVP_sha1();
+	case DKIM_ALG_RSA_SHA256:
+	case DKIM_ALG_ED25519_SHA256:
+		return md_sha256 != NULL ? md_sha256 : EVP_sha256();
+	case DKIM_ALG_UNKNOWN:
+		break;
+	}
+	return NULL;
+}
+
 static const EVP_MD *
 alg_md(enum dkim_alg alg)
 {
-	return alg == DKIM_ALG_RSA_SHA1 ? EVP_sha1() : EVP_sha256();
+	return dkim_md(alg == DKIM_ALG_RSA_SHA1 ? alg : DKIM_ALG_RSA_SHA256);
 }
 
 static int
