@@ -12,11 +12,14 @@
 #include "lib/str.h"
 
 static const struct cli_cmd cli_cmds[] = {
+	{ "arc", cmd_arc, "verify the ARC chain of a message" },
 	{ "config", cmd_config, "check or print the configuration" },
 	{ "dkim", cmd_dkim, "verify, sign, make and test DKIM keys" },
+	{ "dmarc", cmd_dmarc, "show a domain's DMARC policy, check a message" },
 	{ "dns", cmd_dns, "look up DNS records through mxwarden's resolver" },
 	{ "milter", cmd_milter, "run the mail filter daemon for Postfix" },
 	{ "spf", cmd_spf, "evaluate and explain SPF for a client and sender" },
+	{ "scan", cmd_scan, "run messages through the pipeline" },
 	{ "store", cmd_store, "inspect the state store (stats, dump)" },
 };
 #define NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))

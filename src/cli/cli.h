@@ -69,6 +69,9 @@ int	cmd_dns(struct cli *c, int argc, char **argv);
 int	cmd_config(struct cli *c, int argc, char **argv);
 int	cmd_milter(struct cli *c, int argc, char **argv);
 int	cmd_store(struct cli *c, int argc, char **argv);
+int	cmd_scan(struct cli *c, int argc, char **argv);
+int	cmd_arc(struct cli *c, int argc, char **argv);
+int	cmd_dmarc(struct cli *c, int argc, char **argv);
 int	cmd_spf(struct cli *c, int argc, char **argv);
 
 #endif
