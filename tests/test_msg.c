@@ -179,8 +179,19 @@ test_msg_hostile(void **state)
 	buf_adds(&b, "\r\n\r\nbody\r\n");
 	m = parse(a, b.p, b.len);
 	assert_true(m->flags & MSG_F_LONG_LINE);
+	assert_false(m->flags & MSG_F_HEADER_TOO_BIG);
 	assert_int_equal(msg_header_get(m, "subject", 0)->unfolded_len,
 	    100 * 1024);
+
+	/* One 300 KB header line and no body: indexed, flagged. */
+	buf_reset(&b);
+	buf_adds(&b, "X: ");
+	for (i = 0; i < 300 * 1024; i++)
+		buf_addc(&b, 'z');
+	m = parse(a, b.p, b.len);
+	assert_int_equal(m->nhdr, 1);
+	assert_int_equal(m->flags, MSG_F_LONG_LINE | MSG_F_NO_BODY |
+	    MSG_F_HEADER_TOO_BIG);
 
 	/* NUL bytes in a header and the body. */
 	m = parse(a, "X: a\0b\r\n\r\nc\0d", 13);

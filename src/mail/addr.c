@@ -7,7 +7,8 @@
  * paths, including the null path and source routes. RFC 6532 UTF-8 in
  * atoms is accepted. Domains are mapped to lower-case A-labels with
  * libidn2 (UTS #46 non-transitional, then transitional, RFC 5891).
- * Display names are decoded per RFC 2047 through GMime.
+ * Display names are decoded per RFC 2047 sections 4 and 6.2 by a loose
+ * decoder of our own, with charsets converted through GMime's iconv.
  */
 #include <stdint.h>
 #include <string.h>

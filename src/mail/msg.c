@@ -275,6 +275,9 @@ msg_parse(struct arena *a, const char *p, size_t len, struct msg **msg_r,
 	    (nl = memchr(m->raw, '\n', m->len)) != NULL)
 		m->start = (size_t)(nl + 1 - m->raw);
 	msg_index(m);
+	/* A huge last line is indexed whole; the flag still tells. */
+	if (m->hdr_len - m->start > MSG_HEADER_BYTES_MAX)
+		m->flags |= MSG_F_HEADER_TOO_BIG;
 	*msg_r = m;
 	return 0;
 }
