@@ -70,6 +70,19 @@ token(struct lex *l)
 	return l->p > s ? arena_strndup(l->a, s, (size_t)(l->p - s)) : NULL;
 }
 
+/* A Keyword (RFC 8601 2.2: letters, digits, "-", "_"); NULL if none. */
+static const char *
+keyword(struct lex *l)
+{
+	const char *s = l->p;
+
+	while (l->p < l->end && ((*l->p >= 'a' && *l->p <= 'z') ||
+	    (*l->p >= 'A' && *l->p <= 'Z') || (*l->p >= '0' &&
+	    *l->p <= '9') || *l->p == '-' || *l->p == '_'))
+		l->p++;
+	return l->p > s ? arena_strndup(l->a, s, (size_t)(l->p - s)) : NULL;
+}
+
 /* A quoted string (unescaped); NULL if unterminated. */
 static const char *
 quoted(struct lex *l)
@@ -136,7 +149,7 @@ resinfo(struct lex *l, struct authres_result *r, int *trunc,
 
 	memset(r, 0, sizeof(*r));
 	l->comment = NULL;
-	if ((r->method = token(l)) == NULL) {
+	if ((r->method = keyword(l)) == NULL) {
 		*why_r = "method expected";
 		return -1;
 	}
@@ -144,10 +157,10 @@ resinfo(struct lex *l, struct authres_result *r, int *trunc,
 		goto bad;
 	if (l->p < l->end && *l->p == '/') {	/* method-version */
 		l->p++;
-		if (skip_cfws(l) == -1 || token(l) == NULL)
+		if (skip_cfws(l) == -1 || keyword(l) == NULL)
 			goto bad;
 	}
-	if (expect(l, '=') == -1 || (r->result = token(l)) == NULL) {
+	if (expect(l, '=') == -1 || (r->result = keyword(l)) == NULL) {
 		*why_r = "method=result expected";
 		return -1;
 	}
@@ -158,7 +171,7 @@ resinfo(struct lex *l, struct authres_result *r, int *trunc,
 			r->comment = l->comment;
 		if (l->p >= l->end || *l->p == ';')
 			return 0;
-		if ((t = token(l)) == NULL)
+		if ((t = keyword(l)) == NULL)
 			goto bad;
 		if (skip_cfws(l) == -1)
 			goto bad;
@@ -173,7 +186,7 @@ resinfo(struct lex *l, struct authres_result *r, int *trunc,
 		    NULL;
 		if (pp == NULL)
 			*trunc = 1;
-		if (expect(l, '.') == -1 || (v = token(l)) == NULL)
+		if (expect(l, '.') == -1 || (v = keyword(l)) == NULL)
 			goto bad;
 		if (pp != NULL) {
 			pp->ptype = t;
