@@ -1,0 +1,193 @@
+#!/bin/bash
+# Integration test of `mxwarden spf` against a real DNS server: NSD serves
+# tests/data/spf/spf.test.zone on 127.0.0.1 (random high port,
+# unprivileged, from a temp dir) and for each case below
+#   mxwarden --dns-server 127.0.0.1@PORT spf --ip IP --sender ADDR ...
+# must print the expected result word first, and its whole output must
+# equal that of the same evaluation offline through --dns-zone (RFC 7208
+# check_host() must not depend on the resolver). One case is live only:
+# NSD refuses a zone it does not serve, which must give temperror.
+#
+# Needs: MXW_BIN (the built mxwarden), MXW_TESTS_DIR (tests/), nsd,
+# /usr/bin/python3 (to find a free port).
+set -eu
+
+: "${MXW_BIN:?MXW_BIN must point at the mxwarden binary}"
+: "${MXW_TESTS_DIR:?MXW_TESTS_DIR must point at tests/}"
+NSD=${NSD:-$(command -v nsd || echo /usr/sbin/nsd)}
+PY=/usr/bin/python3
+ZONE="$MXW_TESTS_DIR/data/spf/spf.test.zone"
+
+if [ ! -x "$NSD" ]; then
+	echo "spf_nsd: nsd not found (apt-get install nsd)" >&2
+	exit 1
+fi
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mxw-spf-nsd.XXXXXX")
+NSD_PID=""
+cleanup() {
+	if [ -n "$NSD_PID" ] && kill -0 "$NSD_PID" 2>/dev/null; then
+		kill "$NSD_PID"
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$NSD_PID" 2>/dev/null || break
+			sleep 0.2
+		done
+	fi
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# A port free for both UDP and TCP: bind to port 0, let the kernel choose.
+PORT=$("$PY" - <<'EOF'
+import socket
+for _ in range(50):
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    t.bind(("127.0.0.1", 0))
+    port = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", port))
+    except OSError:
+        t.close()
+        continue
+    u.close()
+    t.close()
+    print(port)
+    break
+EOF
+)
+
+cp "$ZONE" "$WORK/spf.test.zone"
+cat >"$WORK/nsd.conf" <<EOF
+server:
+	ip-address: 127.0.0.1
+	port: $PORT
+	do-ip6: no
+	username: ""
+	chroot: ""
+	database: ""
+	zonesdir: "$WORK"
+	zonelistfile: "$WORK/zone.list"
+	xfrdfile: "$WORK/xfrd.state"
+	xfrdir: "$WORK"
+	pidfile: "$WORK/nsd.pid"
+	logfile: "$WORK/nsd.log"
+	server-count: 1
+	verbosity: 1
+remote-control:
+	control-enable: no
+zone:
+	name: "spf.test"
+	zonefile: "spf.test.zone"
+EOF
+
+"$NSD" -c "$WORK/nsd.conf"
+for _ in $(seq 1 50); do
+	[ -s "$WORK/nsd.pid" ] && break
+	sleep 0.1
+done
+if [ ! -s "$WORK/nsd.pid" ]; then
+	echo "spf_nsd: nsd did not start" >&2
+	cat "$WORK/nsd.log" >&2 || true
+	exit 1
+fi
+NSD_PID=$(cat "$WORK/nsd.pid")
+echo "spf_nsd: nsd pid $NSD_PID on 127.0.0.1@$PORT"
+
+# Wait until NSD answers: the zone's SOA through mxwarden itself.
+for _ in $(seq 1 50); do
+	if "$MXW_BIN" --dns-server "127.0.0.1@$PORT" dns lookup spf.test SOA \
+	    2>/dev/null | grep -q "rcode: NOERROR"; then
+		break
+	fi
+	sleep 0.2
+done
+
+# ip sender helo want [live]   ("-" for an empty sender)
+CASES="
+192.0.2.5 alice@spf.test mail.example.net pass
+2001:db8:1::9 alice@spf.test mail.example.net pass
+198.51.100.20 alice@spf.test mail.example.net pass
+203.0.113.70 alice@spf.test mail.example.net pass
+192.0.2.100 alice@spf.test mail.example.net pass
+192.0.2.25 alice@spf.test mail.example.net pass
+2001:db8:2::25 alice@spf.test mail.example.net pass
+::ffff:192.0.2.25 alice@spf.test mail.example.net pass
+233.252.0.1 alice@spf.test mail.example.net fail
+233.252.0.1 bob@soft.spf.test mail.example.net softfail
+192.0.2.5 bob@red.spf.test mail.example.net pass
+233.252.0.1 bob@red.spf.test mail.example.net fail
+233.252.0.1 bob@bad.spf.test mail.example.net permerror
+233.252.0.1 bob@two.spf.test mail.example.net permerror
+233.252.0.1 bob@neutral.spf.test mail.example.net neutral
+233.252.0.1 bob@nospf.spf.test mail.example.net none
+233.252.0.1 bob@nowhere.spf.test mail.example.net none
+198.51.100.77 - helo.spf.test pass
+198.51.100.78 - helo.spf.test fail
+203.0.113.5 alice@macro.spf.test mail.example.net pass
+203.0.113.5 bob@macro.spf.test mail.example.net fail
+233.252.0.1 bob@voids.spf.test mail.example.net permerror
+233.252.0.1 bob@broken.spf.test mail.example.net temperror live
+"
+
+fail=0
+n=0
+while read -r ip sender helo want live; do
+	[ -n "$ip" ] || continue
+	n=$((n + 1))
+	[ "$sender" = "-" ] && sender=""
+	args=(spf --ip "$ip" --sender "$sender" --helo "$helo"
+	    --receiver mx.spf.test)
+	got_live=$("$MXW_BIN" --dns-server "127.0.0.1@$PORT" "${args[@]}") || {
+		echo "FAIL $ip $sender: mxwarden (live DNS) exited $?"
+		fail=1
+		continue
+	}
+	word=$(printf '%s\n' "$got_live" | head -n 1)
+	if [ "$word" != "$want" ]; then
+		echo "FAIL $ip <$sender> $helo: got $word, want $want"
+		"$MXW_BIN" --dns-server "127.0.0.1@$PORT" "${args[@]}" --explain \
+		    | sed 's/^/    /'
+		fail=1
+		continue
+	fi
+	if [ -n "${live:-}" ]; then
+		echo "ok   $ip <$sender>: $word (live only)"
+		continue
+	fi
+	got_zone=$("$MXW_BIN" --dns-zone "$ZONE" "${args[@]}") || {
+		echo "FAIL $ip $sender: mxwarden (zone) exited $?"
+		fail=1
+		continue
+	}
+	if [ "$got_live" != "$got_zone" ]; then
+		echo "FAIL $ip <$sender>: live and zone-file output differ"
+		diff <(printf '%s\n' "$got_live") <(printf '%s\n' "$got_zone") \
+		    | sed 's/^/    /' || true
+		fail=1
+		continue
+	fi
+	echo "ok   $ip <$sender>: $word"
+done <<EOF
+$CASES
+EOF
+
+# The trace and JSON work against the live server too.
+"$MXW_BIN" --dns-server "127.0.0.1@$PORT" --json spf --ip 203.0.113.70 \
+    --sender alice@spf.test | "$PY" -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["schema_version"] == 1, j
+assert j["result"] == "pass", j
+assert j["matched"]["term"] == "include:_spf.spf.test", j
+assert j["lookups"] == 2, j
+assert any(s["kind"] == "record" and s["domain"] == "_spf2.spf.test"
+           for s in j["trace"]), j
+' || { echo "FAIL json output"; fail=1; }
+
+echo "spf_nsd: $n cases"
+if [ "$fail" -ne 0 ]; then
+	cat "$WORK/nsd.log" >&2 || true
+	exit 1
+fi
+echo "spf_nsd: all passed"
