@@ -28,103 +28,17 @@ fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mxw-dns-nsd.XXXXXX")
 NSD_PID=""
+. "$MXW_TESTS_DIR/integration/lib.sh"
 cleanup() {
-	if [ -n "$NSD_PID" ] && kill -0 "$NSD_PID" 2>/dev/null; then
-		kill "$NSD_PID"
-		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			kill -0 "$NSD_PID" 2>/dev/null || break
-			sleep 0.2
-		done
-	fi
+	mxw_stop_pid "$NSD_PID"
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-# A free UDP+TCP port: bind to port 0 and let the kernel choose.
-free_port() {
-	"$PY" - <<'EOF'
-import socket
-for _ in range(50):
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    t.bind(("127.0.0.1", 0))
-    port = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", port))
-    except OSError:
-        t.close()
-        continue
-    u.close()
-    t.close()
-    print(port)
-    break
-EOF
-}
-
-PORT=$(free_port)
-cp "$DATA/lookup.test.zone" "$DATA/2.0.192.in-addr.arpa.zone" "$WORK/"
-cat >"$WORK/nsd.conf" <<EOF
-server:
-	ip-address: 127.0.0.1
-	port: $PORT
-	do-ip6: no
-	username: ""
-	chroot: ""
-	database: ""
-	zonesdir: "$WORK"
-	zonelistfile: "$WORK/zone.list"
-	xfrdfile: "$WORK/xfrd.state"
-	xfrdir: "$WORK"
-	pidfile: "$WORK/nsd.pid"
-	logfile: "$WORK/nsd.log"
-	server-count: 1
-	verbosity: 1
-remote-control:
-	control-enable: no
-zone:
-	name: "lookup.test"
-	zonefile: "lookup.test.zone"
-zone:
-	name: "2.0.192.in-addr.arpa"
-	zonefile: "2.0.192.in-addr.arpa.zone"
-EOF
-
-"$NSD" -c "$WORK/nsd.conf"
-# nsd daemonizes; its pid file appears once it has forked.
-for _ in $(seq 1 50); do
-	[ -s "$WORK/nsd.pid" ] && break
-	sleep 0.1
-done
-if [ ! -s "$WORK/nsd.pid" ]; then
-	echo "dns_nsd: nsd did not start" >&2
-	cat "$WORK/nsd.log" >&2 || true
-	exit 1
-fi
-NSD_PID=$(cat "$WORK/nsd.pid")
+PORT=$(mxw_free_port)
+mxw_nsd_start "$PORT" "lookup.test=$DATA/lookup.test.zone" \
+    "2.0.192.in-addr.arpa=$DATA/2.0.192.in-addr.arpa.zone"
 echo "dns_nsd: nsd pid $NSD_PID on 127.0.0.1@$PORT"
-
-# Wait until NSD answers the SOA of the test zone over UDP.
-"$PY" - "$PORT" <<'EOF' || { cat "$WORK/nsd.log" >&2; exit 1; }
-import socket, struct, sys, time
-port = int(sys.argv[1])
-q = struct.pack(">HHHHHH", 0x1234, 0, 1, 0, 0, 0)
-for label in (b"lookup", b"test"):
-    q += bytes([len(label)]) + label
-q += b"\0" + struct.pack(">HH", 6, 1)
-for _ in range(100):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.settimeout(0.2)
-    try:
-        s.sendto(q, ("127.0.0.1", port))
-        r = s.recv(4096)
-        if r[:2] == q[:2] and r[3] & 0xF == 0:
-            sys.exit(0)
-    except OSError:
-        pass
-    time.sleep(0.1)
-print("dns_nsd: nsd does not answer", file=sys.stderr)
-sys.exit(1)
-EOF
 
 # name type expected-rcode
 CASES="
