@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <arpa/inet.h>
+#include <pthread.h>
 
 #include "auth/spf.h"
 #include "dns/dns.h"
@@ -486,6 +487,68 @@ test_cache_ttl(void **state)
 	dns_resolver_free(&res);
 }
 
+struct thr {
+	struct spf_ctx	*c;
+	int		 bad;
+};
+
+/* Evaluate a mix of senders; cache entries are evicted under us. */
+static void *
+thr_run(void *arg)
+{
+	static const char *const senders[] = { "a@example.com",
+	    "b@red.example.com", "c@soft.example.com", "d@big2.example.com" };
+	static const enum spf_res want[] = { SPF_PASS, SPF_PASS, SPF_SOFTFAIL,
+	    SPF_NEUTRAL };
+	struct thr *t = arg;
+	struct spf_query q;
+	struct spf_result *r;
+	const char *why;
+	int i;
+
+	memset(&q, 0, sizeof(q));
+	spf_query_set_ip(&q, "198.51.100.7");
+	for (i = 0; i < 2000; i++) {
+		struct arena *a = arena_new();
+
+		q.sender = senders[i % 4];
+		q.flags = i % 3 == 0 ? SPF_Q_TRACE : 0;
+		if (spf_check(t->c, &q, a, &r, &why) == -1 ||
+		    r->result != want[i % 4])
+			t->bad++;
+		arena_free(&a);
+	}
+	return NULL;
+}
+
+/* The record cache is shared by milter threads: hammer it. */
+static void
+test_threads(void **state)
+{
+	struct dns_resolver *res = make_resolver();
+	struct spf_opts o = { NULL, 2, 0 };
+	struct spf_ctx *c = spf_ctx_new(res, &o);
+	pthread_t tid[4];
+	struct thr t[4];
+	int i, bad = 0;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		t[i].c = c;
+		t[i].bad = 0;
+		assert_int_equal(pthread_create(&tid[i], NULL, thr_run, &t[i]),
+		    0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(tid[i], NULL);
+		bad += t[i].bad;
+	}
+	assert_true(spf_ctx_cached(c) <= 2);
+	spf_ctx_free(&c);
+	dns_resolver_free(&res);
+	assert_int_equal(bad, 0);
+}
+
 static void
 test_count(void **state)
 {
@@ -529,6 +592,7 @@ main(void)
 		cmocka_unit_test(test_eval),
 		cmocka_unit_test(test_explain_and_output),
 		cmocka_unit_test(test_cache_ttl),
+		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_count),
 	};
 

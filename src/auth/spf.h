@@ -284,7 +284,7 @@ const char	*spf_authres(struct arena *a, const struct spf_result *r);
 struct spf_count_node {
 	unsigned		 depth;
 	const char		*domain;
-	const char		*via;		/* parent's term, NULL at root */
+	const char		*via;		/* parent's term; NULL: root */
 	const struct spf_record	*rec;		/* NULL: no usable record */
 	const char		*problem;	/* why rec is NULL, or NULL */
 	unsigned		 own;		/* lookup terms in rec */

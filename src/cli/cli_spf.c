@@ -181,8 +181,8 @@ print_dns(struct cli *c, struct arena *a, const struct spf_step *s, int ind)
 	for (k = 0; k < s->ndns; k++) {
 		const struct dns_answer *ans = s->dns[k];
 
-		fprintf(c->out, "%*sdns: %s %s %s", ind, "", ans->qname, dns_type_str(a, ans->qtype),
-		    dns_rcode_str(ans->rcode));
+		fprintf(c->out, "%*sdns: %s %s %s", ind, "", ans->qname,
+		    dns_type_str(a, ans->qtype), dns_rcode_str(ans->rcode));
 		for (i = 0; i < ans->nrr; i++)
 			fprintf(c->out, "%s%s", i == 0 ? ": " : ", ",
 			    dns_rr_str(a, &ans->rr[i]));

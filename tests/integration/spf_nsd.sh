@@ -146,8 +146,8 @@ while read -r ip sender helo want live; do
 	word=$(printf '%s\n' "$got_live" | head -n 1)
 	if [ "$word" != "$want" ]; then
 		echo "FAIL $ip <$sender> $helo: got $word, want $want"
-		"$MXW_BIN" --dns-server "127.0.0.1@$PORT" "${args[@]}" --explain \
-		    | sed 's/^/    /'
+		"$MXW_BIN" --dns-server "127.0.0.1@$PORT" "${args[@]}" \
+		    --explain | sed 's/^/    /'
 		fail=1
 		continue
 	fi
