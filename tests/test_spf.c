@@ -274,7 +274,8 @@ static const char zone_text[] =
     "big2     A 192.0.2.201\n"
     "big3     TXT \"v=spf1 a a a\"\n"
     "big3     A 192.0.2.202\n"
-    "loop     TXT \"v=spf1 include:loop.example.com\"\n";
+    "loop     TXT \"v=spf1 include:loop.example.com\"\n"
+    "xn--bcher-kva TXT \"v=spf1 -all\"\n";
 
 static struct dns_resolver *
 make_resolver(void)
@@ -324,6 +325,9 @@ static const struct {
 	  11 },
 	{ "203.0.113.9", "x@loop.example.com", "h", 0, SPF_PERMERROR, NULL,
 	  11 },
+	/* U-labels are asked as A-labels (RFC 8616 4). */
+	{ "203.0.113.9", "x@b\xc3\xbccher.example.com", "h", 0, SPF_FAIL,
+	  "-all", 0 },
 	/* The null path checks postmaster@HELO (2.4). */
 	{ "192.0.2.50", "", "mail.example.com", 0, SPF_PASS, "a", 1 },
 	{ "192.0.2.51", "<>", "mail.example.com", 0, SPF_FAIL, "-all", 1 },

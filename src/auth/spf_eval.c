@@ -14,6 +14,7 @@
 #include "lib/arena.h"
 #include "lib/clock.h"
 #include "lib/str.h"
+#include "mail/addr.h"
 
 struct step_node {
 	struct spf_step		 s;
@@ -728,11 +729,20 @@ is_usable_domain(const char *d)
 	return memchr(d, '.', n) != NULL;
 }
 
+static int
+has_8bit(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 1;
+	return 0;
+}
+
 /* Split the identity into sender, local part and domain (4.1, 4.3). */
 static void
 set_identity(struct eval *e, const struct spf_query *q, struct spf_result *r)
 {
-	const char *s = q->sender != NULL ? q->sender : "", *at;
+	const char *s = q->sender != NULL ? q->sender : "", *at, *why;
 	size_t n = strlen(s);
 	const char *helo = q->helo != NULL ? q->helo : "";
 
@@ -754,6 +764,14 @@ set_identity(struct eval *e, const struct spf_query *q, struct spf_result *r)
 	if (n > 1 && e->env.sender_domain[n - 1] == '.')
 		e->env.sender_domain = arena_strndup(e->a,
 		    e->env.sender_domain, n - 1);
+	if (has_8bit(e->env.sender_domain)) {
+		/* RFC 8616 4: SPF asks DNS with A-labels. */
+		const char *ace = addr_domain_ace(e->a, e->env.sender_domain,
+		    &why);
+
+		if (ace != NULL)
+			e->env.sender_domain = ace;
+	}
 	e->env.sender = arena_printf(e->a, "%s@%s", e->env.local,
 	    e->env.sender_domain);
 	r->identity = q->identity;
