@@ -3,9 +3,9 @@
  * from ../shared/testdata/dmarc/record-parse.tsv plus our own), From
  * domain extraction (from-header-domain.tsv with our verdicts on the
  * malformed rows; "Mail From:<a@b>" and "From: Name <a@b>" read as
- * RFC 5322 groups, so they give the domain as OpenDMARC does), the tree walk with psd= and the 8-query cap, policy
- * selection with sp= and np=, t=y, and alignment, against
- * tests/data/dmarc/walk.zone.
+ * RFC 5322 groups, so they give the domain as OpenDMARC does), the tree
+ * walk with psd= and the 8-query cap, policy selection with sp= and np=,
+ * t=y, and alignment, against tests/data/dmarc/walk.zone.
  */
 #include <stdarg.h>
 #include <stddef.h>
