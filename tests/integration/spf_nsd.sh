@@ -9,7 +9,7 @@
 # NSD refuses a zone it does not serve, which must give temperror.
 #
 # Needs: MXW_BIN (the built mxwarden), MXW_TESTS_DIR (tests/), nsd,
-# /usr/bin/python3 (to find a free port).
+# /usr/bin/python3; NSD is started with tests/integration/lib.sh.
 set -eu
 
 : "${MXW_BIN:?MXW_BIN must point at the mxwarden binary}"
@@ -25,83 +25,17 @@ fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mxw-spf-nsd.XXXXXX")
 NSD_PID=""
+# shellcheck source=lib.sh
+. "$MXW_TESTS_DIR/integration/lib.sh"
 cleanup() {
-	if [ -n "$NSD_PID" ] && kill -0 "$NSD_PID" 2>/dev/null; then
-		kill "$NSD_PID"
-		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			kill -0 "$NSD_PID" 2>/dev/null || break
-			sleep 0.2
-		done
-	fi
+	mxw_stop_pid "$NSD_PID"
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-# A port free for both UDP and TCP: bind to port 0, let the kernel choose.
-PORT=$("$PY" - <<'EOF'
-import socket
-for _ in range(50):
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    t.bind(("127.0.0.1", 0))
-    port = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", port))
-    except OSError:
-        t.close()
-        continue
-    u.close()
-    t.close()
-    print(port)
-    break
-EOF
-)
-
-cp "$ZONE" "$WORK/spf.test.zone"
-cat >"$WORK/nsd.conf" <<EOF
-server:
-	ip-address: 127.0.0.1
-	port: $PORT
-	do-ip6: no
-	username: ""
-	chroot: ""
-	database: ""
-	zonesdir: "$WORK"
-	zonelistfile: "$WORK/zone.list"
-	xfrdfile: "$WORK/xfrd.state"
-	xfrdir: "$WORK"
-	pidfile: "$WORK/nsd.pid"
-	logfile: "$WORK/nsd.log"
-	server-count: 1
-	verbosity: 1
-remote-control:
-	control-enable: no
-zone:
-	name: "spf.test"
-	zonefile: "spf.test.zone"
-EOF
-
-"$NSD" -c "$WORK/nsd.conf"
-for _ in $(seq 1 50); do
-	[ -s "$WORK/nsd.pid" ] && break
-	sleep 0.1
-done
-if [ ! -s "$WORK/nsd.pid" ]; then
-	echo "spf_nsd: nsd did not start" >&2
-	cat "$WORK/nsd.log" >&2 || true
-	exit 1
-fi
-NSD_PID=$(cat "$WORK/nsd.pid")
+PORT=$(mxw_free_port)
+mxw_nsd_start "$PORT" "spf.test=$ZONE"
 echo "spf_nsd: nsd pid $NSD_PID on 127.0.0.1@$PORT"
-
-# Wait until NSD answers: the zone's SOA through mxwarden itself.
-for _ in $(seq 1 50); do
-	if "$MXW_BIN" --dns-server "127.0.0.1@$PORT" dns lookup spf.test SOA \
-	    2>/dev/null | grep -q "rcode: NOERROR"; then
-		break
-	fi
-	sleep 0.2
-done
 
 # ip sender helo want [live]   ("-" for an empty sender)
 CASES="
@@ -187,7 +121,7 @@ assert any(s["kind"] == "record" and s["domain"] == "_spf2.spf.test"
 
 echo "spf_nsd: $n cases"
 if [ "$fail" -ne 0 ]; then
-	cat "$WORK/nsd.log" >&2 || true
+	cat "$WORK/nsd/nsd.log" >&2 || true
 	exit 1
 fi
 echo "spf_nsd: all passed"
