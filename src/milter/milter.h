@@ -29,10 +29,10 @@ struct mlt_opts {
 	const char	*socket;	/* NULL: milter.socket */
 	const char	*pidfile;	/* NULL: milter.pidfile unless fg */
 	const char	*user;		/* NULL: milter.user */
-	const char	*config_path;	/* reread on SIGHUP; NULL: defaults */
-	int		 foreground;	/* stay attached, log to stderr */
+	const char	*config_path;	/* SIGHUP rereads it */
+	int		 foreground;	/* no fork; stderr log */
 	int		 verbose;	/* 1: info, 2: debug */
-	FILE		*err;		/* start-up errors before logging */
+	FILE		*err;		/* start-up errors */
 	/*
 	 * Make the resolver once the process has its final shape (after
 	 * fork, before privileges are dropped): libunbound starts threads

@@ -43,7 +43,7 @@
 #include "milter/milter.h"
 #include "milter/mlt_priv.h"
 
-#define MLT_FD_SCAN	1024	/* descriptors searched for the listener */
+#define MLT_FD_SCAN	1024	/* descriptors searched */
 #define MLT_DRAIN_S	60	/* extra seconds to wait for messages */
 
 static int mlt_sigpipe[2] = { -1, -1 };
@@ -103,8 +103,8 @@ listener_nodelay(void)
 
 	for (fd = 0; fd < MLT_FD_SCAN; fd++) {
 		len = sizeof(on);
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == -1 ||
-		    on == 0)
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on,
+		    &len) == -1 || on == 0)
 			continue;
 		len = sizeof(ss);
 		if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
@@ -424,7 +424,7 @@ start(const struct mlt_opts *o, struct conf **confp, int *ready_fd,
 	    conf_is_set(conf, "milter.user"), sock, why_r) == -1)
 		return -1;
 	budget = (uint64_t)conf_duration(conf, "milter.timeout") * 1000000;
-	*confp = NULL;		/* the generation owns it, even on failure */
+	*confp = NULL;		/* the generation owns it now */
 	if ((g = mlt_gen_new(conf, res, NULL, why_r)) == NULL)
 		return -1;
 	mlt_gen_install(g);

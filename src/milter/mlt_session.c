@@ -31,16 +31,16 @@
 #include "mail/msg.h"
 #include "milter/mlt_priv.h"
 
-#define MLT_LOG_SYMS	6	/* decisive symbols named in the log line */
-#define MLT_REPLY_MAX	200	/* bytes of reply text sent to the client */
+#define MLT_LOG_SYMS	6	/* symbols named in the log */
+#define MLT_REPLY_MAX	200	/* bytes of reply text sent */
 #define MLT_HDR_MAX	(64 * 1024)	/* bytes of one header we keep */
 #define MLT_AR_MAX	100	/* forged A-R fields deleted */
 
 struct mlt_msg {
 	struct arena	*a;
-	struct mlt_gen	*g;		/* reference held until freed */
+	struct mlt_gen	*g;		/* held until freed */
 	struct task	*t;
-	struct buf	 raw;		/* header block and body, capped */
+	struct buf	 raw;		/* headers and body, capped */
 	size_t		 hdr_bytes;
 	int		 in_body;
 	int		 is_truncated;
@@ -50,7 +50,7 @@ struct mlt_msg {
 struct mlt_conn {
 	struct arena	*a;		/* lives for the connection */
 	char		 ip[INET6_ADDRSTRLEN];
-	int		 is_local;	/* no network address: local submit */
+	int		 is_local;	/* no address: local submit */
 	int		 is_trusted;	/* address in trusted_networks */
 	const char	*name;
 	const char	*helo;
