@@ -141,6 +141,10 @@ struct dkim_key {
 	const char	*notes;		/* n=, arena, or NULL */
 	void		*pkey;		/* EVP_PKEY *, freed with the arena;
 					   NULL when revoked */
+	void		*vctx;		/* internal: an EVP_PKEY_CTX ready for
+					   rsa-sha256 verification (saves a
+					   provider fetch per signature);
+					   like the arena, one thread only */
 };
 
 /*

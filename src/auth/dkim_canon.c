@@ -9,6 +9,7 @@
  * already canonical; only lines that need rewriting are copied, so the
  * common case costs one scan and one hash of the bytes.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -244,17 +245,57 @@ relax_line(struct bh *h, const char *l, const char *e)
 	return n;
 }
 
-/* Is the line content [l, e) already in relaxed form? */
+#define B_ONES	0x0101010101010101ULL
+#define B_HIGHS	0x8080808080808080ULL
+
+/*
+ * High bit set in each byte of x equal to c. Bytes above a true match
+ * may be flagged too (borrow), so a non-zero result always means at
+ * least one true match, and exact positions need a second look.
+ */
+static uint64_t
+bytes_eq(uint64_t x, unsigned char c)
+{
+	uint64_t t = x ^ (B_ONES * c);
+
+	return (t - B_ONES) & ~t & B_HIGHS;
+}
+
+/*
+ * Is the line content [l, e) already in relaxed form: no HTAB, no two
+ * SP in a row, no SP at the end? Eight bytes at a time, as this runs
+ * over every body byte of every relaxed signature.
+ */
 static int
 is_relaxed(const char *l, const char *e)
 {
+	const char *p = l;
+	uint64_t x, sp;
+
 	if (l < e && e[-1] == ' ')
 		return 0;
-	if (memchr(l, '\t', (size_t)(e - l)) != NULL)
-		return 0;
-	for (; l + 1 < e; l++)
-		if (l[0] == ' ' && l[1] == ' ')
+	for (; e - p >= 8; p += 8) {
+		memcpy(&x, p, 8);	/* UNSAFE: 8 bytes inside [l, e) */
+		if (bytes_eq(x, '\t') != 0)
 			return 0;
+		sp = bytes_eq(x, ' ');
+		if (sp == 0)
+			continue;
+		if ((sp & (sp << 8)) != 0 || (p > l && p[-1] == ' ' &&
+		    p[0] == ' ')) {
+			const char *q;
+
+			for (q = p > l ? p - 1 : p; q + 1 < p + 8; q++)
+				if (q[0] == ' ' && q[1] == ' ')
+					return 0;
+		}
+	}
+	for (p = p > l ? p - 1 : p; p < e; p++) {
+		if (*p == '\t')
+			return 0;
+		if (p + 1 < e && p[0] == ' ' && p[1] == ' ')
+			return 0;
+	}
 	return 1;
 }
 
