@@ -34,7 +34,7 @@ enum dkim_result {
 	DKIM_NONE = 0,		/* no signature */
 	DKIM_PASS,
 	DKIM_FAIL,		/* bad signature or body hash, expired */
-	DKIM_NEUTRAL,		/* not evaluated (over the signature cap) */
+	DKIM_NEUTRAL,		/* not evaluated (over the cap) */
 	DKIM_POLICY,		/* valid syntax, refused by local policy
 				   (rsa-sha1, short RSA key: RFC 8301) */
 	DKIM_TEMPERROR,		/* DNS trouble fetching the key */
@@ -63,9 +63,9 @@ enum dkim_keytype {
 #define DKIM_HASH_SHA1		0x1
 #define DKIM_HASH_SHA256	0x2
 
-#define DKIM_SIGS_MAX_DEFAULT	10	/* signatures verified per message */
+#define DKIM_SIGS_MAX_DEFAULT	10	/* checked per message */
 #define DKIM_MIN_RSA_BITS	1024	/* RFC 8301 section 3.2 */
-#define DKIM_CLOCK_SKEW		300	/* seconds allowed for t= and x= */
+#define DKIM_CLOCK_SKEW		300	/* seconds of slack, t= x= */
 #define DKIM_TAGS_MAX		64	/* tags in one tag list */
 #define DKIM_TAGLIST_MAX	(64 * 1024) /* bytes of one tag list */
 #define DKIM_HDRS_MAX		256	/* names in one h= list */
@@ -76,10 +76,10 @@ enum dkim_keytype {
  * the configuration says.
  */
 struct dkim_opts {
-	size_t		 max_signatures;  /* more are reported as neutral */
+	size_t		 max_signatures;  /* more: reported neutral */
 	unsigned	 min_rsa_bits;	  /* smaller keys: policy */
-	int		 allow_sha1;	  /* accept rsa-sha1 (else policy) */
-	unsigned	 clock_skew;	  /* seconds of slack for t= and x= */
+	int		 allow_sha1;	  /* accept rsa-sha1 */
+	unsigned	 clock_skew;	  /* slack for t=, x= (s) */
 	time_t		 now;		  /* 0: clock_now() */
 	int		 no_key_cache;	  /* always ask DNS (tests) */
 };
@@ -131,7 +131,7 @@ char	*dkim_tag_nows(struct arena *a, const struct dkim_tag *t,
  */
 struct dkim_key {
 	enum dkim_keytype type;
-	unsigned	 bits;		/* RSA modulus bits; 256 for ed25519 */
+	unsigned	 bits;		/* RSA modulus; 256: ed25519 */
 	unsigned	 hashes;	/* DKIM_HASH_* allowed by h= (all if
 					   absent) */
 	int		 is_revoked;	/* p= empty: no pkey */
@@ -139,12 +139,12 @@ struct dkim_key {
 	int		 is_strict;	/* t=s: i= must equal d= */
 	int		 is_email;	/* s= absent, "*" or has "email" */
 	const char	*notes;		/* n=, arena, or NULL */
-	void		*pkey;		/* EVP_PKEY *, freed with the arena;
-					   NULL when revoked */
-	void		*vctx;		/* internal: an EVP_PKEY_CTX ready for
-					   rsa-sha256 verification (saves a
-					   provider fetch per signature);
-					   like the arena, one thread only */
+	void		*pkey;		/* EVP_PKEY *, freed with the
+					   arena; NULL when revoked */
+	void		*vctx;		/* internal: EVP_PKEY_CTX set
+					   for rsa-sha256 (saves a fetch
+					   per signature); like the
+					   arena, one thread only */
 };
 
 /*
@@ -276,7 +276,7 @@ struct dkim_sig_result {
 	const char	*b_prefix;	/* first DKIM_BPREFIX_LEN of b= */
 	const char	*h;		/* h= as written, FWS removed */
 	time_t		 t, x;		/* 0: absent */
-	int		 has_l;		/* l= present: body not fully signed */
+	int		 has_l;		/* l= present */
 	unsigned long long l;
 	size_t		 body_len;	/* canonical body length */
 	int		 is_testing;	/* key record t=y */

@@ -27,9 +27,9 @@
 #include "lib/xmalloc.h"
 
 #define KC_BUCKETS	1024
-#define KC_MAX		8192	/* entries; the cache is emptied beyond */
+#define KC_MAX		8192	/* entries; emptied when full */
 #define KC_TTL_MAX	3600	/* seconds a key is trusted from cache */
-#define KC_NEG_TTL_MAX	300	/* seconds a missing key is remembered */
+#define KC_NEG_TTL_MAX	300	/* seconds to remember a missing key */
 #define KEY_B64_MAX	8192	/* p= characters (a 16384-bit RSA key) */
 
 struct dkim_privkey {
@@ -242,7 +242,7 @@ struct kc_entry {
 	uint64_t	 expires_us;
 	int		 ok;
 	char		*why;		/* !ok */
-	struct dkim_key	 key;		/* ok: pkey owned by the entry */
+	struct dkim_key	 key;		/* ok: owns pkey and vctx */
 	char		*notes;
 };
 

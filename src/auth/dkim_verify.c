@@ -47,7 +47,7 @@ struct sig {
 	size_t			*hlens;
 	size_t			 nh;
 	long long		 limit;
-	struct buf		 b, bh;		/* decoded b= and bh= */
+	struct buf		 b, bh;		/* decoded b=, bh= */
 	time_t			 now;
 };
 
