@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <pthread.h>
 
 #include <openssl/evp.h>
 
@@ -877,6 +878,72 @@ test_privkey(void **state)
 	arena_free(&a);
 }
 
+struct thr {
+	const struct msg	*m;
+	struct dns_resolver	*r;
+	int			 npass;
+};
+
+static void *
+thr_verify(void *arg)
+{
+	struct thr *t = arg;
+	struct dkim_sig_result *res;
+	struct dkim_opts o;
+	struct arena *a;
+	const char *why;
+	size_t n;
+	int i;
+
+	dkim_opts_default(&o);
+	o.now = 1700000000;
+	for (i = 0; i < 100; i++) {
+		a = arena_new();
+		if (i % 25 == 0)
+			dkim_key_cache_flush();
+		if (dkim_verify_msg(&o, t->m, t->r, a, &res, &n, &why) == 0 &&
+		    n == 1 && res[0].result == DKIM_PASS)
+			t->npass++;
+		arena_free(&a);
+	}
+	return NULL;
+}
+
+/* The key cache under several threads, flushed while in use. */
+static void
+test_threads(void **state)
+{
+	struct arena *a = arena_new();
+	struct dns_resolver *r = zone_res(TK "/test.zone");
+	struct dkim_sign_opts so;
+	struct thr t[4];
+	pthread_t tid[4];
+	struct msg *m;
+	int i;
+
+	(void)state;
+	dkim_sign_opts_default(&so);
+	so.domain = "example.test";
+	so.selector = "rsa";
+	so.now = 1700000000;
+	m = sign_text(a, test_msg, TK "/test-only-rsa2048.key", &so, NULL);
+	for (i = 0; i < 4; i++) {
+		t[i].m = m;
+		t[i].r = r;
+		t[i].npass = 0;
+		assert_int_equal(pthread_create(&tid[i], NULL, thr_verify,
+		    &t[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(tid[i], NULL);
+		if (t[i].npass != 100)
+			fail_msg("thread %d: got %d passes, want 100", i,
+			    t[i].npass);
+	}
+	dns_resolver_free(&r);
+	arena_free(&a);
+}
+
 int
 main(void)
 {
@@ -893,6 +960,7 @@ main(void)
 		cmocka_unit_test(test_sigsyntax),
 		cmocka_unit_test(test_length),
 		cmocka_unit_test(test_privkey),
+		cmocka_unit_test(test_threads),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
