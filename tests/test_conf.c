@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <libconfig.h>
 
 #include "conf/conf.h"
 #include "conf/schema.h"
@@ -274,34 +275,88 @@ test_error_cap(void **state)
 	free(text);
 }
 
+/* Does the getter of row k give the row's default? */
+static int
+default_ok(const struct conf *c, const struct conf_key *k)
+{
+	unsigned long long bytes;
+	config_setting_t *s;
+	const char *str;
+	long long secs;
+
+	switch (k->type) {
+	case CONF_BOOL:
+		return conf_bool(c, k->path) == (strcmp(k->def, "true") == 0);
+	case CONF_INT:
+		return conf_int(c, k->path) == strtoll(k->def, NULL, 10);
+	case CONF_FLOAT:
+		return conf_float(c, k->path) == strtod(k->def, NULL);
+	case CONF_STR:
+		str = conf_str(c, k->path);
+		return k->def == NULL ? str == NULL :
+		    str != NULL && strcmp(str, k->def) == 0;
+	case CONF_ENUM:
+		s = conf_setting(c, k->path);
+		return s != NULL && strcmp(config_setting_get_string(s),
+		    k->def) == 0 && conf_enum(c, k->path) >= 0;
+	case CONF_DURATION:
+		return conf_parse_duration(k->def, &secs) == 0 &&
+		    conf_duration(c, k->path) == secs;
+	case CONF_SIZE:
+		return conf_parse_size(k->def, &bytes) == 0 &&
+		    conf_size(c, k->path) == bytes;
+	case CONF_LIST:
+		if (k->def == NULL)
+			return conf_list_len(c, k->path) == 0;
+		str = conf_list_str(c, k->path, 0);
+		return conf_list_len(c, k->path) > 0 &&
+		    strncmp(k->def, str, strlen(str)) == 0;
+	case CONF_GROUP:
+		return conf_setting(c, k->path) != NULL;
+	case CONF_GROUPS:
+		return conf_group_count(c, k->path) == 0;
+	}
+	return 0;
+}
+
+/* Without a file, every getter gives the schema's default. */
 static void
 test_defaults(void **state)
 {
 	struct conf *c = conf_defaults();
+	const struct conf_key *k;
+	size_t i;
+	int bad = 0;
 
 	(void)state;
 	assert_null(conf_file(c));
-	assert_string_equal(conf_str(c, "store.path"), "/var/lib/mxwarden");
-	assert_int_equal(conf_enum(c, "log.level"), 2);	/* info */
-	assert_int_equal(conf_enum(c, "store.backend"), 0);	/* lmdb */
-	assert_true(conf_bool(c, "log.syslog"));
-	assert_false(conf_bool(c, "dkim.allow_sha1"));
+	for (i = 0; i < conf_nschema; i++) {
+		k = &conf_schema[i];
+		if (strchr(k->path, '.') != NULL) {
+			/* Members of lists of groups have no root value. */
+			char parent[128];
+
+			snprintf(parent, sizeof(parent), "%.*s",
+			    (int)(strrchr(k->path, '.') - k->path), k->path);
+			if (conf_schema_find(parent)->type == CONF_GROUPS)
+				continue;
+		}
+		if (!default_ok(c, k)) {
+			fprintf(stderr, "%s: getter does not give the "
+			    "default %s\n", k->path,
+			    k->def != NULL ? k->def : "(unset)");
+			bad++;
+		}
+		if (conf_is_set(c, k->path)) {
+			fprintf(stderr, "%s: set without a file\n", k->path);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+	/* The limits RFC 7208 section 4.6.4 asks for. */
 	assert_int_equal(conf_int(c, "spf.max_lookups"), 10);
 	assert_int_equal(conf_int(c, "spf.max_void"), 2);
-	assert_int_equal(conf_duration(c, "dns.timeout"), 5);
-	assert_int_equal(conf_duration(c, "dkim.clock_skew"), 300);
-	assert_true(conf_size(c, "store.map_size") == 1ULL << 30);
-	assert_true(conf_size(c, "milter.max_scan_bytes") == 10ULL << 20);
-	assert_true(conf_float(c, "actions.reject") == 15.0);
-	assert_null(conf_str(c, "dns.trust_anchor"));
-	assert_int_equal(conf_list_len(c, "dns.servers"), 0);
-	assert_int_equal(conf_list_len(c, "milter.trusted_networks"), 2);
-	assert_string_equal(conf_list_str(c, "milter.trusted_networks", 1),
-	    "::1/128");
-	assert_int_equal(conf_group_count(c, "dkim.signing"), 0);
-	assert_int_equal(conf_group_count(c, "domains"), 0);
-	assert_false(conf_is_set(c, "spf.max_lookups"));
-	assert_non_null(conf_setting(c, "spf"));
+	assert_true(conf_size(c, "store.map_size") >= 1ULL << 20);
 	conf_free(&c);
 	assert_null(c);
 }

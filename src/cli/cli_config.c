@@ -20,7 +20,7 @@ config_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: mxwarden [-c FILE] config check [--json] [FILE]\n"
-	    "       mxwarden [-c FILE] config show [FILE]\n"
+	    "       mxwarden [-c FILE] config show [--reference] [FILE]\n"
 	    "\n"
 	    "check   Read the configuration (FILE, else -c FILE) and report\n"
 	    "        every problem as FILE:LINE: message: syntax errors,\n"
@@ -31,12 +31,14 @@ config_usage(FILE *f)
 	    "show    Print the effective configuration: every setting with\n"
 	    "        its description, type and default as comments, and the\n"
 	    "        value from the file or the default. Without a file this\n"
-	    "        is the documented sample configuration.\n"
+	    "        is the documented sample configuration. --reference\n"
+	    "        prints the table of all settings in Markdown instead.\n"
 	    "\n"
 	    "Examples:\n"
 	    "  mxwarden config check -c /etc/mxwarden/mxwarden.conf\n"
 	    "  mxwarden config check --json /etc/mxwarden/mxwarden.conf\n"
 	    "  mxwarden config show > mxwarden.conf.sample\n"
+	    "  mxwarden config show --reference > settings.md\n"
 	    "  mxwarden -c /etc/mxwarden/mxwarden.conf config show | less\n"
 	    "\n"
 	    "Exit status: 0 valid (check) or printed (show), 2 invalid\n"
@@ -182,27 +184,36 @@ int
 cmd_config(struct cli *c, int argc, char **argv)
 {
 	const char *path = c->config_path;
-	int i;
+	int i, reference = 0, npos = 0;
 
 	for (i = 1; i < argc; i++)
 		if (cli_is_help(argv[i])) {
 			config_usage(c->out);
 			return CLI_OK;
 		}
-	if (argc < 2 || argc > 3) {
+	if (argc < 2) {
 		config_usage(c->err);
 		return CLI_USAGE;
 	}
-	if (argc == 3) {
-		if (argv[2][0] == '-') {
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--reference") == 0 &&
+		    strcmp(argv[1], "show") == 0)
+			reference = 1;
+		else if (argv[i][0] == '-') {
 			fprintf(c->err, "mxwarden config: unknown option "
-			    "\"%s\"\n", argv[2]);
+			    "\"%s\"\n", argv[i]);
+			return CLI_USAGE;
+		} else if (npos++ == 0)
+			path = argv[i];
+		else {
+			config_usage(c->err);
 			return CLI_USAGE;
 		}
-		path = argv[2];
 	}
 	if (strcmp(argv[1], "check") == 0)
 		return config_check(c, path);
+	if (strcmp(argv[1], "show") == 0 && reference)
+		return conf_reference(c->out) == 0 ? CLI_OK : CLI_INTERNAL;
 	if (strcmp(argv[1], "show") == 0)
 		return config_show(c, path);
 	fprintf(c->err, "mxwarden config: unknown subcommand \"%s\"; "

@@ -117,6 +117,12 @@ struct config_setting_t *conf_setting(const struct conf *c,
  */
 int		 conf_show(const struct conf *c, FILE *f);
 
+/*
+ * Print the schema as a Markdown table (setting, description, type and
+ * default) for docs/configuration.md. Returns 0, or -1 on write error.
+ */
+int		 conf_reference(FILE *f);
+
 /* Parse "90", "30s", "5m", "2h", "1d", "1w", "1h30m" into seconds. */
 int		 conf_parse_duration(const char *s, long long *secs_r);
 /* Parse "4096", "512K", "64M", "1G", "1T" (powers of 1024) into bytes. */

@@ -367,3 +367,39 @@ conf_show(const struct conf *c, FILE *f)
 	fflush(f);
 	return ferror(f) ? -1 : 0;
 }
+
+/* Markdown: "|" would end a table cell. */
+static void
+md_cell(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '|')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+}
+
+int
+conf_reference(FILE *f)
+{
+	const struct conf_key *k;
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	fputs("| Setting | Description | Type and default |\n"
+	    "|---|---|---|\n", f);
+	for (i = 0; i < conf_nschema; i++) {
+		k = &conf_schema[i];
+		buf_reset(&b);
+		details(&b, k);
+		fprintf(f, "| `%s%s` | ", k->path,
+		    k->type == CONF_GROUPS ? "[]" : "");
+		md_cell(f, k->doc);
+		fputs(" | ", f);
+		md_cell(f, b.len > 0 ? b.p : "section");
+		fputs(" |\n", f);
+	}
+	buf_free(&b);
+	fflush(f);
+	return ferror(f) ? -1 : 0;
+}
