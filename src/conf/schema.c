@@ -9,7 +9,10 @@
  * before their children; the members of a list of groups (GROUPS) follow
  * it and are written relative to the group with the list's path as
  * prefix ("dkim.signing.domain"). Defaults are written as an
- * administrator would write them in the file.
+ * administrator would write them in the file. After adding rows,
+ * regenerate the sample with `mxwarden config show > etc/mxwarden.conf`
+ * (test_conf fails until then) and the table at the end of
+ * docs/configuration.md with `mxwarden config show --reference`.
  */
 #include <string.h>
 
