@@ -49,8 +49,9 @@ mx_results() {	# result words of `mxwarden dkim verify`, one line
 	    tr '\n' ' ' | sed 's/ $//'
 }
 
-py_results() {
-	"$PY" "$HELPER" verify "$ZONE" "$1" | tr '\n' ' ' | sed 's/ $//'
+py_results() {	# py_results MSG [ZONE]
+	"$PY" "$HELPER" verify "${2:-$ZONE}" "$1" | tr '\n' ' ' |
+	    sed 's/ $//'
 }
 
 n=0
@@ -97,6 +98,37 @@ for m in $MSGS; do
 	check "dkimpy sees tampered mxwarden body" \
 	    "$(py_results "$WORK/mx-$n-ed-relaxed-relaxed.eml")" "fail"
 done
+# keygen: mode 0600, no overwrite, a record that testkey and dkimpy
+# accept (for both key types; the RSA record is split into strings).
+cd "$WORK"
+for t in rsa ed25519; do
+	"$MXW_BIN" dkim keygen --domain gen.test --selector "$t" --type "$t" \
+	    > "rec-$t.txt"
+	check "keygen $t mode" "$(stat -c %a "$t.gen.test.key")" "600"
+	set +e
+	"$MXW_BIN" dkim keygen --domain gen.test --selector "$t" \
+	    --type "$t" > /dev/null 2>&1
+	rc=$?
+	set -e
+	check "keygen $t refuses to overwrite" "$rc" "2"
+done
+{ echo '$ORIGIN gen.test.'; grep -hv '^;' rec-rsa.txt rec-ed25519.txt; } \
+    > gen.zone
+check "RSA record split into 255-byte strings" \
+    "$(grep -c '^	"' rec-rsa.txt)" "2"
+for t in rsa ed25519; do
+	check "testkey $t" "$("$MXW_BIN" --dns-zone gen.zone dkim testkey \
+	    --domain gen.test --selector $t --key "$t.gen.test.key" |
+	    cut -d' ' -f1)" "match"
+	"$MXW_BIN" dkim sign --domain gen.test --selector $t \
+	    --key "$t.gen.test.key" "$MXW_TESTDATA/samples/sample-nonspam.txt" \
+	    > "gen-$t.eml"
+	check "dkimpy verifies with a keygen $t record" \
+	    "$(py_results "gen-$t.eml" gen.zone)" "pass"
+done
+check "testkey mismatch" "$("$MXW_BIN" --dns-zone gen.zone dkim testkey \
+    --domain gen.test --selector rsa --key ed25519.gen.test.key |
+    cut -d' ' -f1)" "mismatch"
 [ "$n" -ge 5 ] || { echo "FAIL: too few test messages ($n)" >&2; exit 1; }
 echo "dkim_interop: $CHECKS checks over $n messages, $FAILS failed"
 [ "$FAILS" -eq 0 ]
