@@ -13,6 +13,7 @@
 
 static const struct cli_cmd cli_cmds[] = {
 	{ "arc", cmd_arc, "verify the ARC chain of a message" },
+	{ "check", cmd_check, "audit the mail posture of a domain" },
 	{ "config", cmd_config, "check or print the configuration" },
 	{ "dkim", cmd_dkim, "verify, sign, make and test DKIM keys" },
 	{ "dmarc", cmd_dmarc, "show a domain's DMARC policy, check a message" },
