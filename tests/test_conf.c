@@ -492,6 +492,7 @@ static void
 test_include(void **state)
 {
 	char dir[] = "/tmp/mxw-conf-XXXXXX", main_conf[64], extra[64];
+	char abs_inc[128];
 	struct conf_errors *e;
 	struct conf *c;
 
@@ -523,6 +524,18 @@ test_include(void **state)
 	assert_int_equal(conf_int(c, "spf.max_lookups"), 5);
 	conf_free(&c);
 	conf_errors_free(&e);
+
+	/* An absolute @include works too and is named as written. */
+	snprintf(abs_inc, sizeof(abs_inc), "@include \"%s\"\n", extra);
+	write_file(main_conf, abs_inc);
+	write_file(extra, "\nlog = { level = \"loud\"; };\n");
+	assert_null(conf_load_file(main_conf, &e));
+	dump_errors(e);
+	assert_int_equal(e->n, 1);
+	assert_string_equal(e->v[0].file, extra);
+	assert_int_equal(e->v[0].line, 2);
+	conf_errors_free(&e);
+	write_file(main_conf, "@include \"extra.conf\"\n");
 
 	/* A syntax error inside the included file. */
 	write_file(extra, "spf = {\n  max_lookups =\n};\n");

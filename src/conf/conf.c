@@ -15,6 +15,7 @@
 
 #include "conf/conf_priv.h"
 #include "lib/arena.h"
+#include "lib/buf.h"
 #include "lib/xmalloc.h"
 
 #define SHOW_MAX	80	/* bytes of a bad value quoted in an error */
@@ -80,6 +81,38 @@ err_add(struct conf_errors *e, const char *file, unsigned line,
 }
 
 /*
+ * An absolute path without "." and ".." components and double slashes,
+ * for display ("/etc/mxwarden/../../etc/x" is "/etc/x").
+ */
+static char *
+normalize(struct arena *a, const char *path)
+{
+	char *out = arena_alloc(a, strlen(path) + 2), *o = out;
+	const char *p = path, *end;
+	size_t n;
+
+	while (*p != '\0') {
+		while (*p == '/')
+			p++;
+		end = p + strcspn(p, "/");
+		n = (size_t)(end - p);
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			while (o > out && *--o != '/')
+				;		/* drop the last component */
+		} else if (n > 0 && !(n == 1 && p[0] == '.')) {
+			*o++ = '/';
+			memcpy(o, p, n);
+			o += n;
+		}
+		p = end;
+	}
+	if (o == out)
+		*o++ = '/';
+	*o = '\0';
+	return out;
+}
+
+/*
  * The name to report for file: libconfig names an included file as the
  * @include line wrote it, relative to the main file's directory, which
  * means little to someone running the check from elsewhere.
@@ -90,9 +123,9 @@ file_name(struct conf_errors *e, const char *file, const char *name,
 {
 	if (file == NULL)
 		return name;
-	if (dir == NULL || file[0] == '/' || strcmp(file, name) == 0)
+	if (dir == NULL || file[0] == '/')
 		return file;
-	return arena_printf(e->a, "%s/%s", dir, file);
+	return normalize(e->a, arena_printf(e->a, "%s/%s", dir, file));
 }
 
 /* An error about setting s, at its file and line. */
@@ -698,39 +731,118 @@ done(struct conf *c, struct arena *a, struct conf_errors *e,
 	return c;
 }
 
+/*
+ * libconfig 1.5 puts the include directory in front of every @include
+ * path, absolute ones too. So that the main file may include both
+ * "dkim.conf" (beside it) and "/etc/mxwarden/local.conf", absolute paths
+ * in the main file are rewritten to climb from the include directory to
+ * the root: "/x" becomes "../../x" under "/etc/mxwarden".
+ * XXX Files included by included files are read by libconfig alone: an
+ * absolute @include there fails with "cannot open include file".
+ */
+static char *
+rewrite_includes(struct arena *a, const char *text, const char *dir)
+{
+	struct buf b = BUF_INIT;
+	const char *p = text, *q, *eol;
+	int depth = 0, i;
+	char *out;
+
+	for (q = dir; *q != '\0'; q++)
+		if (*q == '/' && q[1] != '/' && q[1] != '\0')
+			depth++;
+	while (*p != '\0') {
+		eol = strchr(p, '\n');
+		eol = eol != NULL ? eol + 1 : p + strlen(p);
+		q = p + strspn(p, " \t");
+		if (strncmp(q, "@include", 8) == 0) {
+			q += 8;
+			q += strspn(q, " \t");
+			if (q[0] == '"' && q[1] == '/') {
+				buf_add(&b, p, (size_t)(q + 1 - p));
+				for (i = 0; i < depth; i++)
+					buf_adds(&b, "../");
+				p = q + 2;
+			}
+		}
+		buf_add(&b, p, (size_t)(eol - p));
+		p = eol;
+	}
+	out = arena_strndup(a, b.p != NULL ? b.p : "", b.len);
+	buf_free(&b);
+	return out;
+}
+
+/* The whole file at path (arena), or NULL with an error added. */
+static char *
+read_text(struct arena *a, const char *path, struct conf_errors *e)
+{
+	struct stat st;
+	char *text;
+	size_t n;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		err_add(e, path, 0, "cannot read: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) == -1 || !S_ISREG(st.st_mode)) {
+		err_add(e, path, 0, "not a regular file");
+		fclose(f);
+		return NULL;
+	}
+	if (st.st_size > CONF_FILE_MAX) {
+		err_add(e, path, 0, "larger than %d bytes", CONF_FILE_MAX);
+		fclose(f);
+		return NULL;
+	}
+	text = arena_alloc(a, (size_t)st.st_size + 1);
+	n = fread(text, 1, (size_t)st.st_size, f);
+	if (ferror(f)) {
+		err_add(e, path, 0, "cannot read: %s", strerror(errno));
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	text[n] = '\0';
+	return text;
+}
+
 struct conf *
 conf_load_file(const char *path, struct conf_errors **errs_r)
 {
 	struct conf_errors *e = errors_new();
 	struct arena *a = arena_new();
 	struct conf *c = NULL;
-	const char *slash;
+	const char *slash, *dir;
+	char *text, *real;
 	config_t *cfg;
-	struct stat st;
 
-	if (stat(path, &st) == -1)
-		err_add(e, path, 0, "cannot read: %s", strerror(errno));
-	else if (!S_ISREG(st.st_mode))
-		err_add(e, path, 0, "not a regular file");
-	else if (st.st_size > CONF_FILE_MAX)
-		err_add(e, path, 0, "larger than %d bytes", CONF_FILE_MAX);
-	else {
-		/*
-		 * XXX Only the main file is size-checked: libconfig opens
-		 * @included files itself. They are the administrator's own
-		 * files, so this bounds mistakes, not attacks.
-		 */
-		cfg = cfg_new(a);
-		slash = strrchr(path, '/');
-		config_set_include_dir(cfg, slash == NULL ? "." :
-		    slash == path ? "/" :
-		    arena_strndup(a, path, (size_t)(slash - path)));
-		errno = 0;
-		if (config_read_file(cfg, path) != CONFIG_TRUE)
-			read_error(e, cfg, path, config_get_include_dir(cfg));
-		else
-			c = finish(a, cfg, path, path, e);
+	/*
+	 * XXX Only the main file is size-checked: libconfig opens
+	 * @included files itself. They are the administrator's own files,
+	 * so this bounds mistakes, not attacks.
+	 */
+	if ((text = read_text(a, path, e)) == NULL)
+		return done(NULL, a, e, errs_r);
+	slash = strrchr(path, '/');
+	dir = slash == NULL ? "." : slash == path ? "/" :
+	    arena_strndup(a, path, (size_t)(slash - path));
+	if ((real = realpath(dir, NULL)) == NULL) {
+		err_add(e, path, 0, "cannot resolve its directory: %s",
+		    strerror(errno));
+		return done(NULL, a, e, errs_r);
 	}
+	dir = arena_strdup(a, real);
+	free(real);
+	cfg = cfg_new(a);
+	config_set_include_dir(cfg, dir);
+	errno = 0;
+	if (config_read_string(cfg, rewrite_includes(a, text, dir)) !=
+	    CONFIG_TRUE)
+		read_error(e, cfg, path, dir);
+	else
+		c = finish(a, cfg, path, path, e);
 	return done(c, a, e, errs_r);
 }
 
