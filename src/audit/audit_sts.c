@@ -59,7 +59,9 @@ audit_sts_record_parse(struct arena *a, const char *text, size_t len,
 	n = fields(a, text, len, v, STS_FIELDS_MAX);
 	ext = arena_calloc(a, n + 1, sizeof(*ext));
 	r_r->ext = ext;
-	if (n == 0 || strcmp(v[0], "v=STSv1") != 0) {
+	/* No leading space: the version comes first (RFC 8461 3.1). */
+	if (n == 0 || strcmp(v[0], "v=STSv1") != 0 || len < 7 ||
+	    text[0] != 'v') {
 		r_r->why = "the record does not start with v=STSv1";
 		return -1;
 	}
@@ -205,7 +207,7 @@ audit_tlsrpt_parse(struct arena *a, const char *text, size_t len,
 
 	memset(r_r, 0, sizeof(*r_r));
 	n = fields(a, text, len, v, STS_FIELDS_MAX);
-	if (n == 0 || strcmp(v[0], "v=TLSRPTv1") != 0) {
+	if (n == 0 || strcmp(v[0], "v=TLSRPTv1") != 0 || text[0] != 'v') {
 		r_r->why = "the record does not start with v=TLSRPTv1";
 		return -1;
 	}
