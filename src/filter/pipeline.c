@@ -20,6 +20,7 @@
 #include "conf/conf.h"
 #include "filter/pipeline.h"
 #include "filter/pipeline_int.h"
+#include "filter/reputation.h"
 #include "filter/task.h"
 #include "lib/arena.h"
 #include "lib/str.h"
@@ -159,7 +160,8 @@ pipeline_new(const struct conf *conf, struct dns_resolver *res,
 	p->store = store;
 	read_conf(p);
 	p->spf = spf_ctx_new(res, NULL);
-	if (read_signing(p, why_r) == -1) {
+	if (read_signing(p, why_r) == -1 ||
+	    (p->rep = rep_new(conf, why_r)) == NULL) {	/* reputation */
 		pipeline_free(&p);
 		return NULL;
 	}
@@ -183,6 +185,7 @@ pipeline_free(struct pipeline **pp)
 	free(p->local.never_reject);
 	free(p->local.mailing_lists);
 	free(p->authserv_id);
+	rep_free(&p->rep);		/* reputation */
 	spf_ctx_free(&p->spf);
 	free(p);
 	*pp = NULL;
@@ -243,6 +246,9 @@ pipeline_envelope(const struct pipeline *p, struct task *t,
 	if (t->is_envelope_done)
 		return 0;
 	t->is_envelope_done = 1;
+	/* Reputation: DNSBL, rDNS and HELO in one DNS batch. */
+	if (rep_envelope(p->rep, t, why_r) == -1)
+		return -1;
 	if (t->env.is_outbound || !p->spf_enabled || t->env.client_ip == NULL)
 		return 0;
 	memset(&q, 0, sizeof(q));
@@ -322,8 +328,10 @@ pipeline_run(const struct pipeline *p, struct task *t, const char **why_r)
 	find_forged(p, t);
 	if (t->env.is_outbound)
 		return sign_outbound(p, t, why_r);
-	if (pl_auth(p, t, why_r) == -1)
+	if (pl_auth(p, t, why_r) == -1 ||
+	    rep_message(p->rep, t, why_r) == -1)	/* domain lists */
 		return -1;
 	pl_policy(p, t);
+	rep_verdict(p->rep, t);		/* greylisting after the score */
 	return 0;
 }

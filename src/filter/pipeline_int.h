@@ -9,6 +9,7 @@
 #include "auth/dkim.h"
 #include "auth/dmarc.h"
 
+struct rep;		/* reputation.h (reputation issue) */
 struct spf_ctx;
 struct task;
 
@@ -76,6 +77,7 @@ struct pipeline {
 	const char		*spam_flag_header;
 	const char		*spam_status_header;
 	char			*authserv_id;
+	struct rep		*rep;	/* DNSBL, rDNS, HELO, greylisting */
 };
 
 const char	*pipeline_sym_name(enum pipeline_sym s);
