@@ -8,8 +8,10 @@ BUILD="build-essential cmake pkg-config clang libclang-rt-14-dev
     liblmdb-dev libhiredis-dev libmilter-dev libconfig-dev libarchive-dev
     libxml2-dev libjansson-dev libidn2-dev libcurl4-openssl-dev
     libmicrohttpd-dev libpsl-dev libcmocka-dev"
-TEST="nsd knot-dnsutils ldnsutils miltertest swaks postfix redis-server nginx-light
-    python3 python3-dkim python3-spf openssl"
+TEST="nsd knot-dnsutils ldnsutils miltertest swaks postfix redis-server
+    sasl2-bin libsasl2-modules nginx-light
+    python3 python3-dkim python3-spf openssl
+    spamassassin clamav-daemon zip p7zip-full"
 
 missing=""
 for p in $BUILD $TEST; do

@@ -44,6 +44,7 @@ struct mlt_msg {
 	size_t		 hdr_bytes;
 	int		 in_body;
 	int		 is_truncated;
+	int		 is_leadspc;	/* MTA wants values with their space */
 	uint64_t	 start_us;
 };
 
@@ -368,6 +369,7 @@ msg_new(SMFICTX *ctx, struct mlt_conn *c, char **argv)
 	const char *v;
 
 	m->a = a;
+	m->is_leadspc = (c->pf & SMFIP_HDR_LEADSPC) != 0;
 	m->start_us = clock_mono_us();
 	atomic_fetch_add(&mlt_nmsgs, 1);
 	arena_defer(a, raw_free, &m->raw);
@@ -631,16 +633,40 @@ del_forged_authres(SMFICTX *ctx, const struct task *t)
 	}
 }
 
-/* A header value as the MTA wants it: LF folding, no CR, no NUL. */
+/*
+ * A header value as the MTA wants it: no CR, lines folded before a space
+ * so none passes 78 columns where a space allows (RFC 5322 2.1.1; the
+ * space stays, so unfolding gives the value back), and with its leading
+ * space when the MTA negotiated SMFIP_HDR_LEADSPC.
+ */
 static char *
-hdr_value(struct arena *a, const char *v)
+hdr_value(const struct mlt_msg *m, size_t name_len, const char *v)
 {
-	size_t n = strlen(v), i, k = 0;
-	char *o = arena_alloc(a, n + 1);
+	size_t n = strlen(v), i, k = 0, col = name_len + 2, word;
+	char *o = arena_alloc(m->a, n * 2 + 2);
 
-	for (i = 0; i < n; i++)
-		if (v[i] != '\r')
+	if (m->is_leadspc)
+		o[k++] = ' ';
+	for (i = 0; i < n; i++) {
+		if (v[i] == '\r')
+			continue;
+		if (v[i] == '\n') {
+			col = 0;
 			o[k++] = v[i];
+			continue;
+		}
+		if (v[i] == ' ' && col > 0) {
+			for (word = 1; i + word < n && v[i + word] != ' ' &&
+			    v[i + word] != '\n'; word++)
+				;
+			if (col + word > 78) {
+				o[k++] = '\n';
+				col = 0;
+			}
+		}
+		o[k++] = v[i];
+		col++;
+	}
 	o[k] = '\0';
 	return o;
 }
@@ -668,7 +694,7 @@ tag_subject(SMFICTX *ctx, struct mlt_msg *m)
 	if (tag == NULL || *tag == '\0')
 		return;
 	if (h == NULL) {
-		smfi_addheader(ctx, "Subject", (char *)(uintptr_t)tag);
+		smfi_addheader(ctx, "Subject", hdr_value(m, 7, tag));
 		return;
 	}
 	if (h->unfolded_len >= strlen(tag) &&
@@ -676,7 +702,7 @@ tag_subject(SMFICTX *ctx, struct mlt_msg *m)
 		return;
 	v = arena_printf(m->a, "%s %.*s", tag, (int)h->unfolded_len,
 	    h->unfolded);
-	smfi_chgheader(ctx, "Subject", 1, hdr_value(m->a, v));
+	smfi_chgheader(ctx, "Subject", 1, hdr_value(m, 7, v));
 }
 
 static void
@@ -690,7 +716,8 @@ spam_headers(SMFICTX *ctx, struct mlt_msg *m)
 	del_fields(ctx, t->msg, m->g->flag_hdr);
 	del_fields(ctx, t->msg, m->g->status_hdr);
 	if (is_spam && !has_added(t, m->g->flag_hdr))
-		smfi_addheader(ctx, (char *)(uintptr_t)m->g->flag_hdr, "YES");
+		smfi_addheader(ctx, (char *)(uintptr_t)m->g->flag_hdr,
+		    hdr_value(m, strlen(m->g->flag_hdr), "YES"));
 	if (has_added(t, m->g->status_hdr))
 		return;
 	buf_printf(&b, "%s, score=%.2f action=\"%s\" tests=", is_spam ?
@@ -700,7 +727,7 @@ spam_headers(SMFICTX *ctx, struct mlt_msg *m)
 	if (t->nsym == 0)
 		buf_adds(&b, "none");
 	smfi_addheader(ctx, (char *)(uintptr_t)m->g->status_hdr,
-	    hdr_value(m->a, b.p));
+	    hdr_value(m, strlen(m->g->status_hdr), b.p));
 	buf_free(&b);
 }
 
@@ -727,17 +754,18 @@ apply(SMFICTX *ctx, struct mlt_conn *c, struct mlt_msg *m)
 			sig++;
 		if (sig != NULL)
 			smfi_insheader(ctx, 0, "DKIM-Signature",
-			    hdr_value(m->a, sig));
+			    hdr_value(m, 14, sig));
 	} else {
 		del_forged_authres(ctx, t);
 		if (t->authres != NULL)
 			smfi_insheader(ctx, 0, "Authentication-Results",
-			    hdr_value(m->a, t->authres));
+			    hdr_value(m, 22, t->authres));
 		spam_headers(ctx, m);
 	}
 	for (i = 0; i < t->nadd_hdr; i++)
 		smfi_addheader(ctx, (char *)(uintptr_t)t->add_hdr[i].name,
-		    hdr_value(m->a, t->add_hdr[i].value));
+		    hdr_value(m, strlen(t->add_hdr[i].name),
+		    t->add_hdr[i].value));
 	if (t->action == ACT_TAG_SUBJECT || t->action == ACT_QUARANTINE)
 		tag_subject(ctx, m);
 	if (t->action == ACT_QUARANTINE)

@@ -25,13 +25,13 @@ for _ in range(50):
 PYEOF
 }
 
-# Stop a process by PID: TERM, wait up to 2 s, then KILL.
+# Stop a process by PID: TERM, wait up to 5 s, then KILL.
 mxw_stop_pid() {
 	local pid=$1 i
 	[ -n "$pid" ] || return 0
 	kill -0 "$pid" 2>/dev/null || return 0
 	kill "$pid" 2>/dev/null || true
-	for i in $(seq 1 20); do
+	for i in $(seq 1 50); do
 		kill -0 "$pid" 2>/dev/null || return 0
 		sleep 0.1
 	done
@@ -113,4 +113,97 @@ NSDEOF
 	fi
 	NSD_PID=$(cat "$dir/nsd.pid")
 	mxw_wait_dns "$port" "$first" || { cat "$dir/nsd.log" >&2; return 1; }
+}
+
+# Start a private Postfix instance (Debian's binaries, its own config,
+# queue and data directories under $WORK/postfix) listening for SMTP on
+# 127.0.0.1@PORT, with the milter at 127.0.0.1@MILTER_PORT attached to
+# smtpd and non-smtpd mail, and relaying everything to 127.0.0.1@SINK_PORT.
+# Real SASL: Cyrus sasldb with the PLAIN and LOGIN mechanisms; add users
+# with mxw_postfix_user. Extra main.cf lines may be given in
+# MXW_POSTFIX_EXTRA. Needs root (Postfix's master runs as root and drops
+# to the postfix user). Sets PF_DIR; stop with mxw_postfix_stop.
+mxw_postfix_start() {
+	local port=$1 mport=$2 sport=$3
+	PF_DIR="$WORK/postfix"
+	mkdir -p "$PF_DIR/etc" "$PF_DIR/queue" "$PF_DIR/data" "$PF_DIR/etc/sasl"
+	chmod 755 "$WORK" "$PF_DIR"
+	chown postfix "$PF_DIR/data"
+	cat >"$PF_DIR/etc/sasl/smtpd.conf" <<SASLEOF
+pwcheck_method: auxprop
+auxprop_plugin: sasldb
+sasldb_path: $PF_DIR/etc/sasl/sasldb2
+mech_list: PLAIN LOGIN
+SASLEOF
+	cat >"$PF_DIR/etc/main.cf" <<PFEOF
+compatibility_level = 3.6
+queue_directory = $PF_DIR/queue
+data_directory = $PF_DIR/data
+# Postfix only writes its own log file under an allowed prefix.
+maillog_file_prefixes = $PF_DIR
+maillog_file = $PF_DIR/postfix.log
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = mx.test
+mydestination =
+alias_maps =
+alias_database =
+relay_domains = example.org, example.net
+relayhost = [127.0.0.1]:$sport
+mynetworks = 127.0.0.1/32
+smtpd_relay_restrictions = permit_sasl_authenticated,
+    permit_auth_destination, reject
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = cyrus
+smtpd_sasl_path = smtpd
+# Debian's Postfix reads SASL settings from \$config_directory/sasl.
+cyrus_sasl_config_path = $PF_DIR/etc/sasl
+smtpd_sasl_security_options = noanonymous
+smtpd_milters = inet:127.0.0.1:$mport
+non_smtpd_milters = inet:127.0.0.1:$mport
+milter_default_action = tempfail
+milter_protocol = 6
+smtp_dns_support_level = disabled
+smtp_tls_security_level = none
+${MXW_POSTFIX_EXTRA:-}
+PFEOF
+	# Only smtpd on our port, unchrooted; the rest of master.cf as shipped.
+	sed -e "s/^smtp      inet.*/127.0.0.1:$port inet n - n - - smtpd/" \
+	    /etc/postfix/master.cf >"$PF_DIR/etc/master.cf"
+	postfix -c "$PF_DIR/etc" check >"$PF_DIR/check.log" 2>&1 || true
+	postfix -c "$PF_DIR/etc" set-permissions >/dev/null 2>&1 || true
+	if ! postfix -c "$PF_DIR/etc" start >"$PF_DIR/start.log" 2>&1; then
+		cat "$PF_DIR/check.log" "$PF_DIR/start.log" >&2
+		[ -f "$PF_DIR/postfix.log" ] && cat "$PF_DIR/postfix.log" >&2
+		return 1
+	fi
+	for _ in $(seq 1 50); do
+		(exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "postfix does not listen on 127.0.0.1:$port" >&2
+	cat "$PF_DIR/postfix.log" >&2
+	return 1
+}
+
+# Add a SASL user (name password) to the private Postfix instance.
+mxw_postfix_user() {
+	echo "$2" | saslpasswd2 -p -f "$PF_DIR/etc/sasl/sasldb2" -u mx.test -c "$1"
+	chown postfix "$PF_DIR/etc/sasl/sasldb2"
+	chmod 600 "$PF_DIR/etc/sasl/sasldb2"
+}
+
+mxw_postfix_stop() {
+	[ -n "${PF_DIR:-}" ] || return 0
+	postfix -c "$PF_DIR/etc" stop >/dev/null 2>&1 || true
+}
+
+# Start smtp-sink on 127.0.0.1@PORT writing each message it receives to
+# a file in DIR. Sets SINK_PID.
+mxw_sink_start() {
+	mkdir -p "$2"
+	chown nobody "$2"
+	(cd "$2" && exec smtp-sink -u nobody -d "%M%d%H%S." \
+	    127.0.0.1:"$1" 100) &
+	SINK_PID=$!
 }

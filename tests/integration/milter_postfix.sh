@@ -1,85 +1,152 @@
 #!/bin/bash
-# A private Postfix instance (Debian package binaries, its own config and
-# queue directories, 127.0.0.1 and an unprivileged port) with the real
-# mxwarden milter and pipeline attached, relaying to smtp-sink, which
-# writes each delivered message to a file. DNS comes from a zone file.
-#  - a spoofed From of a p=reject domain from a foreign IP: 550 5.7.x;
-#  - an SPF-aligned message: delivered with Authentication-Results.
-# Runs as root (Postfix's master needs it); queue ownership is set by
-# `postfix -c DIR set-permissions` after `postfix check` made the tree.
+# A private Postfix instance (Debian's binaries, its own config, queue and
+# data directories, SMTP on 127.0.0.1 and a free port, real Cyrus SASL)
+# with the mxwarden milter and the real pipeline attached, relaying to
+# smtp-sink, which writes each delivered message to a file. DNS comes
+# from zone files. swaks sends:
+#  1. a spoofed From of a p=reject domain: rejected 550 5.7.x;
+#  2. a DKIM-signed, SPF-aligned message: delivered, A-R says pass;
+#  3. a message forwarded with a valid ARC chain (from the ARC suite)
+#     whose sealer is trusted: delivered, DMARC override "forwarded";
+#  4. an authenticated submission: delivered DKIM-signed by the milter,
+#     and the signature verifies with python3-dkim (independent code).
+# Runs as root (Postfix's master needs it).
 set -eu
-: "${MXW_BIN:?}" "${MXW_TESTS_DIR:?}"
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
-for c in postfix smtp-sink swaks; do
-	command -v $c >/dev/null || { echo "SKIP: no $c"; exit 77; }
+: "${MXW_BIN:?}" "${MXW_TESTS_DIR:?}" "${MXW_TESTDATA:?}"
+[ "$(id -u)" -eq 0 ] || { echo "milter_postfix: needs root" >&2; exit 1; }
+for c in postfix smtp-sink swaks saslpasswd2; do
+	command -v $c >/dev/null || { echo "milter_postfix: no $c" >&2; exit 1; }
 done
-T=$(mktemp -d); chmod 755 "$T"
-MPID=; SPID=
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mxw-pf.XXXXXX")
+chmod 755 "$WORK"	# the milter runs as nobody here
+MPID=""; SINK_PID=""
+. "$MXW_TESTS_DIR/integration/lib.sh"
 cleanup() {
-	postfix -c "$T/etc" stop >/dev/null 2>&1 || true
-	[ -n "$MPID" ] && kill "$MPID" 2>/dev/null || true
-	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null || true
-	rm -rf "$T"
+	mxw_postfix_stop
+	mxw_stop_pid "$MPID"
+	mxw_stop_pid "$SINK_PID"
+	[ -n "${MXW_KEEP:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
-P=$((20000 + RANDOM % 10000)); MP=$((P + 1)); SP=$((P + 2))
-mkdir -p "$T/etc" "$T/queue" "$T/data" "$T/sink"
-chown postfix "$T/data"
-cat > "$T/zone" <<'Z'
+fail() {
+	echo "FAIL: $*"
+	echo "--- milter log"; cat "$WORK/milter.log"
+	[ -f "$PF_DIR/postfix.log" ] && { echo "--- postfix log"; tail -n 30 "$PF_DIR/postfix.log"; }
+	exit 1
+}
+
+P=$(mxw_free_port); MP=$(mxw_free_port); SP=$(mxw_free_port)
+
+# Keys: one for the sender of case 2, one the milter signs with (case 4).
+"$MXW_BIN" dkim keygen --domain example.com --selector s1 \
+    --out "$WORK/s1.key" >"$WORK/keys.zone"
+"$MXW_BIN" dkim keygen --domain example.net --selector out --type ed25519 \
+    --out "$WORK/out.key" >>"$WORK/keys.zone"
+grep -q 'v=DKIM1' "$WORK/keys.zone" || fail "keygen gave no record"
+
+# The ARC suite's keys and a passing chain; example.org has p=reject.
+/usr/bin/python3 "$MXW_TESTS_DIR/data/arc/suite2dir.py" \
+    "$MXW_TESTDATA/arc/arc-draft-validation-tests.yml" "$WORK/arc"
+arcmsg=$WORK/arc/$(awk -F'\t' '$1 == "cv_pass_i1_1" { print $3 }' \
+    "$WORK/arc/cases.tsv")
+[ -f "$arcmsg" ] || fail "no cv_pass_i1_1 in the ARC suite"
+
+cat >"$WORK/policy.zone" <<'Z'
 $ORIGIN example.com.
-@ 300 IN TXT "v=spf1 ip4:127.0.0.0/8 -all"
-_dmarc 300 IN TXT "v=DMARC1; p=reject"
+@	300 IN TXT "v=spf1 ip4:127.0.0.0/8 -all"
+_dmarc	300 IN TXT "v=DMARC1; p=reject"
+$ORIGIN example.org.
+_dmarc	300 IN TXT "v=DMARC1; p=reject"
 Z
-printf 'milter: { authserv_id = "mx.test"; trusted_networks = []; };\n' \
-    > "$T/m.conf"
-"$MXW_BIN" --dns-zone "$T/zone" -c "$T/m.conf" milter -f \
-    --socket "inet:$MP@127.0.0.1" --user nobody 2> "$T/mlog" &
-MPID=$!
-(cd "$T/sink" && exec smtp-sink -u nobody -d "%M%d%H%S." 127.0.0.1:$SP 50) &
-SPID=$!
-cat > "$T/etc/main.cf" <<CF
-compatibility_level = 3.6
-queue_directory = $T/queue
-data_directory = $T/data
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = mx.test
-mydestination =
-relay_domains = example.org
-relayhost = [127.0.0.1]:$SP
-mynetworks = 127.0.0.0/8
-smtpd_relay_restrictions = permit_mynetworks, permit_auth_destination, reject
-smtpd_milters = inet:127.0.0.1:$MP
-non_smtpd_milters = inet:127.0.0.1:$MP
-milter_default_action = tempfail
-milter_protocol = 6
-smtp_dns_support_level = disabled
-maillog_file = $T/postfix.log
+cat >"$WORK/m.conf" <<CF
+milter: { authserv_id = "mx.test"; trusted_networks = []; };
+dmarc: { trusted_arc_sealers = [ "example.org" ]; };
+greylist: { mode = "off"; };
+dkim: { signing = ( { domain = "example.net"; selector = "out";
+    key = "$WORK/out.key"; algorithm = "ed25519"; } ); };
 CF
-sed "s/^smtp      inet.*/127.0.0.1:$P inet n - n - - smtpd/" \
-    /etc/postfix/master.cf > "$T/etc/master.cf"
-postfix -c "$T/etc" check 2>/dev/null || true
-postfix -c "$T/etc" set-permissions 2>/dev/null || true
-# XXX Not yet passing: `postfix -c DIR start` exits non-zero here without
-# a message (probably alternate_config_directories in the default
-# main.cf, or postlog); the milter parts below have not run yet.
-postfix -c "$T/etc" start > "$T/start.log" 2>&1 || {
-	echo "FAIL: private postfix did not start"; cat "$T/start.log"
-	[ -f "$T/postfix.log" ] && cat "$T/postfix.log"; exit 1; }
-sleep 2
-# Spoof: From ceo@example.com (p=reject) sent from 127.0.0.1... which SPF
-# allows, so spoof with an unaligned envelope and no DKIM instead.
+chmod 644 "$WORK/out.key"	# the milter runs as nobody in this test
+"$MXW_BIN" --dns-zone "$WORK/policy.zone" --dns-zone "$WORK/keys.zone" \
+    --dns-zone "$WORK/arc/dns.zone" -c "$WORK/m.conf" milter -f \
+    --socket "inet:$MP@127.0.0.1" --user nobody 2>"$WORK/milter.log" &
+MPID=$!
+mxw_sink_start "$SP" "$WORK/sink"
+mxw_postfix_start "$P" "$MP" "$SP" || fail "private postfix did not start"
+mxw_postfix_user alice secret123
+
+# The delivered file whose content matches $1 (waits up to 10 s).
+delivered() {
+	local f
+	for _ in $(seq 1 50); do
+		f=$(grep -l -- "$1" "$WORK"/sink/* 2>/dev/null | head -n 1)
+		[ -n "$f" ] && { echo "$f"; return 0; }
+		sleep 0.2
+	done
+	return 1
+}
+
+# 1. Spoof: From ceo@example.com (p=reject), unaligned envelope, no DKIM.
 out=$(swaks --server 127.0.0.1:$P --from x@attacker.example \
-    --h-From ceo@example.com --to bob@example.org --quit-after DOT 2>&1 || true)
-echo "$out" | grep -q "<\*\* *550 5\.7\." || { echo "FAIL: spoof not 550"; echo "$out"; cat "$T/mlog"; exit 1; }
-echo "ok spoofed p=reject From rejected 550"
-out=$(swaks --server 127.0.0.1:$P --from alice@example.com \
-    --h-From alice@example.com --to bob@example.org 2>&1 || true)
-echo "$out" | grep -q "<- *250 2.0.0 Ok: queued" || { echo "FAIL: aligned not queued"; echo "$out"; exit 1; }
-for _ in $(seq 50); do
-	f=$(ls "$T/sink" | head -1); [ -n "$f" ] && break; sleep 0.2
+    --h-From ceo@example.com --to bob@example.org 2>&1 ||
+    true)
+echo "$out" | grep -q '<\*\* *550 5\.7\.' || { echo "$out"; fail "spoof not 550"; }
+echo "ok 1 spoofed p=reject From rejected 550"
+
+# 2. Signed by example.com's key and sent from an SPF-allowed address.
+cat >"$WORK/m2.eml" <<'M'
+From: Alice <alice@example.com>
+To: bob@example.org
+Subject: case two aligned
+Date: Thu, 03 Dec 2026 12:00:00 +0000
+Message-ID: <case2@example.com>
+
+Hello Bob, this one is signed.
+M
+"$MXW_BIN" dkim sign --domain example.com --selector s1 \
+    --key "$WORK/s1.key" "$WORK/m2.eml" >"$WORK/m2.signed"
+swaks --server 127.0.0.1:$P --from alice@example.com --to bob@example.org \
+    --data "$WORK/m2.signed" >"$WORK/s2.log" 2>&1 || { cat "$WORK/s2.log"; fail "case 2 not accepted"; }
+f=$(delivered "case two aligned") || fail "case 2 not delivered"
+grep -q '^Authentication-Results: mx.test' "$f" || fail "case 2: no A-R"
+ar=$(sed -n '/^Authentication-Results: mx.test/,/^[^ \t]/p' "$f")
+for want in "spf=pass" "dkim=pass" "dmarc=pass"; do
+	echo "$ar" | grep -q "$want" || { echo "$ar"; fail "case 2: no $want"; }
 done
-[ -n "$f" ] || { echo "FAIL: nothing delivered"; cat "$T/postfix.log"; exit 1; }
-grep -q "^Authentication-Results: mx.test;.*spf=pass" "$T/sink/$f" ||
-    { echo "FAIL: no A-R pass"; cat "$T/sink/$f"; exit 1; }
-echo "ok aligned message delivered with A-R spf=pass"
+echo "ok 2 aligned signed message delivered, A-R spf/dkim/dmarc=pass"
+
+# 3. Forwarded through a trusted ARC sealer.
+swaks --server 127.0.0.1:$P --from list@lists.example.org \
+    --to bob@example.org --data "$arcmsg" >"$WORK/s3.log" 2>&1 ||
+    { cat "$WORK/s3.log"; fail "case 3 (ARC) not accepted"; }
+mid=$(grep -i -m1 '^Message-ID:' "$arcmsg" | sed 's/^[^<]*<\([^>]*\)>.*/\1/')
+[ -n "$mid" ] || fail "case 3: the suite message has no Message-ID"
+f=$(delivered "$mid") || fail "case 3 not delivered"
+ar=$(sed -n '/^Authentication-Results: mx.test/,/^[^ \t]/p' "$f")
+echo "$ar" | grep -q "arc=pass" || { echo "$ar"; fail "case 3: no arc=pass"; }
+echo "$ar" | grep -q "override=forwarded" || { echo "$ar"; fail "case 3: no override"; }
+echo "ok 3 ARC-forwarded message from a trusted sealer delivered"
+
+# 4. Authenticated submission: the milter signs it for example.net.
+cat >"$WORK/m4.eml" <<'M'
+From: Alice <alice@example.net>
+To: carol@example.org
+Subject: case four submission
+Date: Thu, 03 Dec 2026 12:00:00 +0000
+Message-ID: <case4@example.net>
+
+Sent through submission with SASL.
+M
+swaks --server 127.0.0.1:$P --auth PLAIN --auth-user alice@mx.test \
+    --auth-password secret123 --from alice@example.net \
+    --to carol@example.org --data "$WORK/m4.eml" >"$WORK/s4.log" 2>&1 ||
+    { cat "$WORK/s4.log"; fail "case 4 not accepted"; }
+grep -q "Authentication successful" "$WORK/s4.log" || fail "case 4: SASL failed"
+f=$(delivered "case four submission") || fail "case 4 not delivered"
+grep -q '^DKIM-Signature:.*d=example.net' "$f" ||
+    grep -A3 '^DKIM-Signature:' "$f" | grep -q 'd=example.net' ||
+    { cat "$f"; fail "case 4: not signed"; }
+v=$(/usr/bin/python3 "$MXW_TESTS_DIR/integration/dkim_py.py" verify \
+    "$WORK/keys.zone" "$f")
+[ "$v" = "pass" ] || fail "case 4: python3-dkim says '$v'"
+echo "ok 4 authenticated submission signed; python3-dkim verifies it"
+echo "milter_postfix: 4 cases passed"
