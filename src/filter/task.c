@@ -74,6 +74,18 @@ task_add_header(struct task *t, const char *name, const char *value)
 }
 
 void
+task_alert(struct task *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	t->alerts = grow(t->a, t->alerts, t->nalerts, &t->capalerts,
+	    sizeof(*t->alerts));
+	va_start(ap, fmt);
+	t->alerts[t->nalerts++] = arena_vprintf(t->a, fmt, ap);
+	va_end(ap);
+}
+
+void
 task_raise(struct task *t, enum task_action act, const char *code,
     const char *xcode, const char *text)
 {

@@ -98,6 +98,9 @@ struct task {
 	struct task_header	*add_hdr;
 	size_t			 nadd_hdr, capadd_hdr;
 	const char		*dkim_signature; /* outbound: to prepend */
+	/* Alert lines (outbound protection) the milter logs, one each. */
+	const char		**alerts;
+	size_t			 nalerts, capalerts;
 };
 
 /* A zeroed task in arena a; conf, res and store are borrowed. */
@@ -112,6 +115,9 @@ const struct task_symbol *task_symbol_get(const struct task *t,
     const char *name);
 /* Ask for a header field to be added to the delivered message. */
 void	task_add_header(struct task *t, const char *name, const char *value);
+/* Add an alert line (formatted into the arena) for the daemon to log. */
+void	task_alert(struct task *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Raise the action to act if it is harsher than the current one. */
 void	task_raise(struct task *t, enum task_action act, const char *code,
     const char *xcode, const char *text);

@@ -17,6 +17,17 @@ clock_set(time_t t)
 	clock_fixed = t;
 }
 
+int64_t
+clock_now_us(void)
+{
+	struct timespec ts;
+
+	if (clock_fixed != 0)
+		return (int64_t)clock_fixed * 1000000;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 uint64_t
 clock_mono_us(void)
 {

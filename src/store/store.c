@@ -260,3 +260,29 @@ store_stats(struct store *s, struct store_stats *st_r, const char **why_r)
 	st_r->backend = s->ops->name;
 	return s->ops->stats(s, st_r, why_r);
 }
+
+int
+store_rmw(struct store *s, struct store_rmw *v, size_t n, store_rmw_fn fn,
+    void *arg, const char **why_r)
+{
+	size_t i;
+
+	if (n == 0 || n > STORE_RMW_MAX || v == NULL || fn == NULL) {
+		*why_r = store_whyf("store: %zu keys in one update (want 1 "
+		    "to %d)", n, STORE_RMW_MAX);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (!write_ok(s, v[i].key, v[i].klen, NULL, 0, why_r))
+			return -1;
+		if (v[i].val == NULL) {
+			*why_r = "store: update entry without a buffer";
+			return -1;
+		}
+		buf_reset(v[i].val);
+		v[i].ttl = 0;
+		v[i].is_live = 0;
+		v[i].op = STORE_RMW_KEEP;
+	}
+	return s->ops->rmw(s, v, n, fn, arg, why_r);
+}

@@ -198,6 +198,46 @@ int	store_scan(struct store *s, const void *prefix, size_t plen,
  */
 int	store_sweep(struct store *s, uint64_t *deleted_r, const char **why_r);
 
+/*
+ * Read-modify-write of several keys as one atomic step (one write
+ * transaction with LMDB; MULTI/EXEC under WATCH or a script with Redis):
+ * what a rate limiter needs to check several counters and update all of
+ * them, or none, for one message. The caller fills key, klen and val (a
+ * caller-owned buf, BUF_INIT or reused) of each of the n entries (1 to
+ * STORE_RMW_MAX). The store reads every key, sets is_live, val (the
+ * value bytes, empty if absent or expired) and ttl (seconds left, 0: no
+ * expiry), then calls fn once with all of them. fn sets op on each entry:
+ * STORE_RMW_KEEP (leave it; the default), STORE_RMW_PUT (write val with
+ * ttl seconds to live, 0: never) or STORE_RMW_DEL. The writes are
+ * committed together; if fn returns -1 (setting *why_r) nothing is
+ * written and store_rmw returns -1. fn runs while the store's writer
+ * lock is held: it must be quick and must not call the store. A value
+ * written here that is decimal ASCII is a counter for store_incr.
+ * Returns 0 or -1.
+ */
+#define STORE_RMW_MAX		64	/* keys per store_rmw call */
+
+enum store_rmw_op {
+	STORE_RMW_KEEP = 0,
+	STORE_RMW_PUT,
+	STORE_RMW_DEL
+};
+
+struct store_rmw {
+	const void		*key;		/* in */
+	size_t			 klen;		/* in */
+	struct buf		*val;		/* in/out, caller-owned */
+	uint32_t		 ttl;		/* in: left; out: for PUT */
+	int			 is_live;	/* in */
+	enum store_rmw_op	 op;		/* out */
+};
+
+typedef int	(*store_rmw_fn)(void *arg, struct store_rmw *v, size_t n,
+    const char **why_r);
+
+int	store_rmw(struct store *s, struct store_rmw *v, size_t n,
+    store_rmw_fn fn, void *arg, const char **why_r);
+
 /* Fill *st_r. 0 or -1. */
 int	store_stats(struct store *s, struct store_stats *st_r,
     const char **why_r);

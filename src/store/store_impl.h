@@ -29,6 +29,8 @@ struct store_ops {
 		    void *, const char **);
 	int	(*sweep)(struct store *, uint64_t *, const char **);
 	int	(*stats)(struct store *, struct store_stats *, const char **);
+	int	(*rmw)(struct store *, struct store_rmw *, size_t,
+		    store_rmw_fn, void *, const char **);
 	void	(*close)(struct store *);
 };
 

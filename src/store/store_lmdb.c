@@ -844,6 +844,67 @@ lm_stats(struct store *s, struct store_stats *st, const char **why_r)
 	return 0;
 }
 
+/*
+ * store_rmw: read every key, let fn decide, write the decisions, all in
+ * one write transaction, so several counters move together or not at
+ * all and a message costs one commit (one fsync with sync=full).
+ */
+static int
+lm_rmw(struct store *s, struct store_rmw *v, size_t n, store_rmw_fn fn,
+    void *arg, const char **why_r)
+{
+	struct lm_env *e = lm_env_of(s);
+	MDB_txn *txn;
+	MDB_val k, d;
+	size_t i, nw = 0;
+	int rc;
+
+	if (lm_begin(e, 1, &txn, why_r) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		rc = lm_lookup(e, txn, v[i].key, v[i].klen, &d, &v[i].ttl,
+		    NULL, why_r);
+		if (rc == -1)
+			goto fail;
+		v[i].is_live = rc == 0;
+		if (rc == 0)
+			buf_add(v[i].val, (char *)d.mv_data + LM_HDR,
+			    d.mv_size - LM_HDR);
+	}
+	if (fn(arg, v, n, why_r) == -1)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (v[i].op == STORE_RMW_PUT) {
+			if (v[i].val->len > STORE_VAL_MAX) {
+				*why_r = "store: update value over the cap";
+				goto fail;
+			}
+			if (lm_write(e, txn, v[i].key, v[i].klen,
+			    lm_expiry(v[i].ttl), v[i].val->p, v[i].val->len,
+			    NULL, 0, why_r) == -1)
+				goto fail;
+			nw++;
+		} else if (v[i].op == STORE_RMW_DEL) {
+			k.mv_data = (void *)v[i].key;
+			k.mv_size = v[i].klen;
+			rc = mdb_del(txn, e->dbi, &k, NULL);
+			if (rc != 0 && rc != MDB_NOTFOUND) {
+				*why_r = lm_why("delete", rc);
+				goto fail;
+			}
+			nw += rc == 0;
+		}
+	}
+	if (nw == 0) {
+		lm_abort(e, txn);	/* nothing to commit: no sync */
+		return 0;
+	}
+	return lm_commit(e, txn, why_r);
+fail:
+	lm_abort(e, txn);
+	return -1;
+}
+
 /* mkdir -p with mode 0700 for every directory we create. */
 static int
 lm_mkdirs(const char *path, const char **why_r)
@@ -1104,5 +1165,6 @@ static const struct store_ops lm_ops = {
 	.scan = lm_scan,
 	.sweep = lm_sweep,
 	.stats = lm_stats,
+	.rmw = lm_rmw,
 	.close = lm_close,
 };
