@@ -317,7 +317,7 @@ reload(const struct mlt_opts *o, struct dns_resolver *res)
 		    "configuration: %s", why);
 		return;
 	}
-	if ((g = mlt_gen_new(c, res, NULL, &why)) == NULL) {
+	if ((g = mlt_gen_new(c, res, mlt_store(), &why)) == NULL) {
 		log_err("milter reload failed, keeping the running "
 		    "configuration: %s", why);
 		return;
@@ -403,6 +403,7 @@ start(const struct mlt_opts *o, struct conf **confp, int *ready_fd,
 	    conf_str(conf, "milter.user");
 	struct dns_resolver *res;
 	struct mlt_gen *g;
+	const char *swhy;
 	uint64_t budget;
 	int rc;
 
@@ -424,14 +425,22 @@ start(const struct mlt_opts *o, struct conf **confp, int *ready_fd,
 	    conf_is_set(conf, "milter.user"), sock, why_r) == -1)
 		return -1;
 	budget = (uint64_t)conf_duration(conf, "milter.timeout") * 1000000;
+	/*
+	 * Reputation issue: the store, after dropping privileges. Without
+	 * it mail still flows, without greylisting (logged as an error).
+	 */
+	if (mlt_store_start(conf, &swhy) == -1)
+		log_err("milter runs without a store (no greylisting): %s",
+		    swhy);
 	*confp = NULL;		/* the generation owns it now */
-	if ((g = mlt_gen_new(conf, res, NULL, why_r)) == NULL)
+	if ((g = mlt_gen_new(conf, res, mlt_store(), why_r)) == NULL)
 		return -1;
 	mlt_gen_install(g);
 	log_info("milter listening socket=%s config=%s", sock,
 	    o->config_path != NULL ? o->config_path : "(built-in)");
 	rc = serve(o, res, ready_fd, budget);
 	mlt_gen_shutdown();
+	mlt_store_stop();		/* reputation issue */
 	if (pidf != NULL)
 		unlink(pidf);
 	return rc;

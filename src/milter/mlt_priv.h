@@ -75,6 +75,15 @@ unsigned long	 mlt_sessions_active(void);
 /* Messages in flight (MAIL FROM to end of message or abort). */
 unsigned long	 mlt_msgs_active(void);
 
+/*
+ * The state store (mlt_store.c, reputation issue): open it from store.*
+ * and start the sweep thread (0, or -1 with *why_r); the open store or
+ * NULL (borrowed); stop the sweeper and close the store at exit.
+ */
+int		 mlt_store_start(const struct conf *c, const char **why_r);
+struct store	*mlt_store(void);
+void		 mlt_store_stop(void);
+
 /* The libmilter callback table (mlt_session.c). */
 extern struct smfiDesc mlt_desc;
 
