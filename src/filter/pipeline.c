@@ -20,6 +20,7 @@
 #include "conf/conf.h"
 #include "filter/pipeline.h"
 #include "filter/pipeline_int.h"
+#include "filter/limits.h"
 #include "filter/reputation.h"
 #include "filter/task.h"
 #include "lib/arena.h"
@@ -160,6 +161,7 @@ pipeline_new(const struct conf *conf, struct dns_resolver *res,
 	p->store = store;
 	read_conf(p);
 	p->spf = spf_ctx_new(res, NULL);
+	p->lim = limits_conf_new(conf);	/* outbound protection */
 	if (read_signing(p, why_r) == -1 ||
 	    (p->rep = rep_new(conf, why_r)) == NULL) {	/* reputation */
 		pipeline_free(&p);
@@ -186,6 +188,7 @@ pipeline_free(struct pipeline **pp)
 	free(p->local.mailing_lists);
 	free(p->authserv_id);
 	rep_free(&p->rep);		/* reputation */
+	limits_conf_free(&p->lim);	/* outbound protection */
 	spf_ctx_free(&p->spf);
 	free(p);
 	*pp = NULL;
@@ -326,8 +329,13 @@ pipeline_run(const struct pipeline *p, struct task *t, const char **why_r)
 	if (pipeline_envelope(p, t, why_r) == -1)
 		return -1;
 	find_forged(p, t);
-	if (t->env.is_outbound)
-		return sign_outbound(p, t, why_r);
+	if (t->env.is_outbound) {	/* outbound protection: limits.h */
+		if (sign_outbound(p, t, why_r) == -1 ||
+		    limits_task(p->lim, t, why_r) == -1)
+			return -1;
+		bulk_task(p->lim, t);
+		return 0;
+	}
 	if (pl_auth(p, t, why_r) == -1 ||
 	    rep_message(p->rep, t, why_r) == -1)	/* domain lists */
 		return -1;

@@ -10,6 +10,7 @@
 #include "auth/dmarc.h"
 
 struct rep;		/* reputation.h (reputation issue) */
+struct limits_conf;	/* limits.h (outbound issue) */
 struct spf_ctx;
 struct task;
 
@@ -77,6 +78,7 @@ struct pipeline {
 	const char		*spam_flag_header;
 	const char		*spam_status_header;
 	char			*authserv_id;
+	struct limits_conf	*lim;	/* outbound protection */
 	struct rep		*rep;	/* DNSBL, rDNS, HELO, greylisting */
 };
 
