@@ -24,7 +24,8 @@ if mt.getreply(c) ~= SMFIR_CONTINUE then
 	mt.echo("FAIL reply " .. tostring(mt.getreply(c)))
 	error("reply")
 end
-if not mt.eom_check(c, MT_HDRCHANGE, "Subject", want) then
+-- With SMFIP_HDR_LEADSPC the changed value keeps its leading space.
+if not mt.eom_check(c, MT_HDRCHANGE, "Subject", " " .. want) then
 	mt.echo("FAIL subject: want " .. want)
 	error("subject")
 end
