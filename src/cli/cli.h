@@ -70,6 +70,7 @@ int	cmd_check(struct cli *c, int argc, char **argv);
 int	cmd_config(struct cli *c, int argc, char **argv);
 int	cmd_milter(struct cli *c, int argc, char **argv);
 int	cmd_store(struct cli *c, int argc, char **argv);
+int	cmd_greylist(struct cli *c, int argc, char **argv);
 int	cmd_scan(struct cli *c, int argc, char **argv);
 int	cmd_arc(struct cli *c, int argc, char **argv);
 int	cmd_dmarc(struct cli *c, int argc, char **argv);
