@@ -19,6 +19,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "dmarc", cmd_dmarc, "show a domain's DMARC policy, check a message" },
 	{ "dns", cmd_dns, "look up DNS records through mxwarden's resolver" },
 	{ "greylist", cmd_greylist, "list, allow or remove greylist entries" },
+	{ "limits", cmd_limits, "sending limits and frozen senders" },
 	{ "milter", cmd_milter, "run the mail filter daemon for Postfix" },
 	{ "spf", cmd_spf, "evaluate and explain SPF for a client and sender" },
 	{ "scan", cmd_scan, "run messages through the pipeline" },
