@@ -192,7 +192,7 @@ conn_write(struct conn *c, const char *s)
 	if (c->ssl != NULL)
 		return SSL_write(c->ssl, s, (int)n) == (int)n ? 0 : -1;
 	while (n > 0) {
-		if ((w = write(c->fd, s, n)) <= 0)
+		if ((w = send(c->fd, s, n, MSG_NOSIGNAL)) <= 0)
 			return -1;
 		s += w;
 		n -= (size_t)w;
@@ -551,7 +551,7 @@ probe_run(void *arg)
 	conn_close(&c);
 	probe_old_tls(p, o, ehlo);
 done:
-	if (c.fd != -1 && c.ssl == NULL)
+	if (p->is_connected && c.fd != -1 && c.ssl == NULL)
 		(void)conn_write(&c, "QUIT\r\n");
 	conn_close(&c);
 	SSL_CTX_free(ctx);

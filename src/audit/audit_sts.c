@@ -299,7 +299,7 @@ fetch_policy(struct audit_ctx *x, const char *addr, struct fetch *f)
 	unsigned port = x->o->https_port > 0 ? x->o->https_port : 443;
 	unsigned tmo = x->o->timeout_ms > 0 ? x->o->timeout_ms :
 	    AUDIT_TIMEOUT_MS;
-	struct curl_slist *res = NULL;
+	struct curl_slist *res = NULL, *cto = NULL;
 	char *s = NULL;
 	CURLcode rc;
 	CURL *h;
@@ -315,10 +315,11 @@ fetch_policy(struct audit_ctx *x, const char *addr, struct fetch *f)
 	curl_easy_setopt(h, CURLOPT_URL, arena_printf(x->a,
 	    "https://%s/.well-known/mta-sts.txt", host));
 	curl_easy_setopt(h, CURLOPT_RESOLVE, res);
-	if (port != 443)
-		curl_easy_setopt(h, CURLOPT_CONNECT_TO, curl_slist_append(
-		    NULL, arena_printf(x->a, "%s:443:%s:%u", host, addr,
-		    port)));
+	if (port != 443) {
+		cto = curl_slist_append(NULL, arena_printf(x->a,
+		    "%s:443:%s:%u", host, addr, port));
+		curl_easy_setopt(h, CURLOPT_CONNECT_TO, cto);
+	}
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)tmo);
@@ -343,8 +344,9 @@ fetch_policy(struct audit_ctx *x, const char *addr, struct fetch *f)
 	if (curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &s) == CURLE_OK &&
 	    s != NULL)
 		f->location = arena_strdup(x->a, s);
-	curl_slist_free_all(res);
 	curl_easy_cleanup(h);
+	curl_slist_free_all(res);
+	curl_slist_free_all(cto);
 }
 
 /* The address to fetch from: --https-addr, else our resolver's. */

@@ -8,6 +8,7 @@
  * 2 a fail, 3 incomplete (a check could not be made), 64 usage error,
  * 70 internal error.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -358,6 +359,7 @@ run(struct cli *c, struct check_args *k, struct dns_resolver *res)
 	}
 	if (c->json && !k->csv)
 		audit_write_json(rep, k->ndom, c->out);
+	fflush(c->out);
 	rc = audit_exit_code(rep, k->ndom, k->fail_on_warn);
 	arena_free(&a);
 	return rc;
@@ -375,6 +377,8 @@ cmd_check(struct cli *c, int argc, char **argv)
 			check_usage(c->out);
 			return CLI_OK;
 		}
+	/* A probed server may close the connection under a TLS write. */
+	signal(SIGPIPE, SIG_IGN);
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return CHECK_SOFTWARE;
 	k->color = -1;
