@@ -155,6 +155,7 @@ static json_t *
 jcheck(const struct audit_finding *x, enum audit_profile prof)
 {
 	json_t *o = json_object(), *ev = json_object(), *recs = json_array();
+	char url[96];
 	size_t i;
 
 	json_object_set_new(o, "id", json_string(x->check->id));
@@ -172,8 +173,8 @@ jcheck(const struct audit_finding *x, enum audit_profile prof)
 	json_object_set_new(o, "refs", jrefs(x->check->refs));
 	json_object_set_new(o, "fix", x->status == AUDIT_PASS ? json_null() :
 	    jstr(x->fix));
-	json_object_set_new(o, "docs_url", json_string(
-	    "docs/check.md"));
+	snprintf(url, sizeof(url), "docs/check.md#%s", x->check->id);
+	json_object_set_new(o, "docs_url", json_string(url));
 	return o;
 }
 
