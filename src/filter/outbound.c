@@ -15,7 +15,9 @@
  * outbound.freeze, a spike or a burst freezes the account: all its mail
  * is held until `mxwarden limits release USER`.
  *
- * This file also holds limits_task(), the pipeline's outbound stage.
+ * This file also holds limits_task(), the pipeline's outbound stage. Alert
+ * lines go to the task (task_alert) with wire values made safe by
+ * log_safe(); the milter logs them, one line each.
  */
 #include <arpa/inet.h>
 
@@ -30,6 +32,7 @@
 #include "lib/arena.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
+#include "lib/log.h"
 #include "lib/str.h"
 
 #define OB_ALPHA	0.2	/* weight of the newest active hour */
@@ -330,8 +333,10 @@ alerts(struct task *t, const struct limits_msg *m,
 		    r->baseline, r->new_domains);
 		task_alert(t, "alert=%s user=%s ip=%s hour_count=%u "
 		    "baseline=%.1f new_domains=%u frozen=%s",
-		    outbound_alert_str(tab[i].bit), m->user,
-		    m->ip != NULL ? m->ip : "local", r->hour_count,
+		    outbound_alert_str(tab[i].bit), log_safe(t->a, m->user,
+		    strlen(m->user), OB_USER_MAX), m->ip != NULL ?
+		    log_safe(t->a, m->ip, strlen(m->ip), 64) : "local",
+		    r->hour_count,
 		    r->baseline, r->new_domains, r->froze_now ? "yes" : "no");
 	}
 }

@@ -329,6 +329,11 @@ log_verdict(struct mlt_conn *c, struct mlt_msg *m, const char *action,
 	    log_symbols(m), why != NULL ? " why=" : "",
 	    why != NULL ? log_safe(m->a, why, strlen(why), 200) : "");
 	buf_free(&r);
+	/* Outbound protection: one line per alert, values made safe. */
+	for (i = 0; i < t->nalerts; i++)
+		log_warn("%s milter %s", e->queue_id != NULL ? log_safe(m->a,
+		    e->queue_id, strlen(e->queue_id), 32) : "NOQUEUE",
+		    t->alerts[i]);
 }
 
 /*
