@@ -19,6 +19,9 @@ _dmarc 300 IN TXT "v=DMARC1; p=none"
 ZONE
 printf 'log: { level = "warn"; };\nmilter: { authserv_id = "mx.bench"; };\n' \
     > "$T/m.conf"
+# Optional extra configuration and zone text (bench/reputation.sh).
+[ -z "${MXW_BENCH_CONF:-}" ] || printf '%s\n' "$MXW_BENCH_CONF" >> "$T/m.conf"
+[ -z "${MXW_BENCH_ZONE:-}" ] || printf '%s\n' "$MXW_BENCH_ZONE" >> "$T/z.zone"
 "$ROOT/$B/src/mxwarden" --dns-zone "$T/z.zone" -c "$T/m.conf" milter -f \
     --socket "inet:$PORT@127.0.0.1" --user nobody 2> "$T/log" &
 PID=$!
