@@ -71,7 +71,7 @@ enum bulk_action { BULK_NONE = 0, BULK_HEADER, BULK_QUARANTINE,
 
 struct bulk_conf {
 	uint32_t	 rcpt_threshold;	/* this many rcpts: bulk */
-	const char	**markers;		/* "Header: value" or "Header" */
+	const char	**markers;		/* "Name: text" or "Name" */
 	size_t		 nmarkers;
 	enum bulk_action action;
 	const char	*header;		/* warning header name */
@@ -104,9 +104,12 @@ const char	*limits_subj_str(enum limits_subj s);
  * microseconds) and the burst capacity limit x T, so an idle sender may
  * spend the whole limit at once and then one unit every T. Spending
  * cost units at now is allowed iff max(tat, now) + cost x T - now <=
- * limit x T; then *new_tat_r is that sum. Denied: *new_tat_r = tat and *retry_us_r is the wait until the
- * same request would pass (-1: never, cost > limit). Returns 1 allowed,
- * 0 denied. limit 0 means no limit (always allowed, tat unchanged).
+ * limit x T; then *new_tat_r is that sum. Denied: *new_tat_r = tat
+ * and *retry_us_r is the wait until the same request would pass (-1:
+ * never, cost > limit). Returns 1 allowed, 0 denied. limit 0 means no
+ * limit (always allowed, tat unchanged). Over any window of one period
+ * at most 2 x limit - 1 units pass (a full burst, then the refill);
+ * over n periods at most (n + 1) x limit.
  */
 int	limits_gcra(int64_t tat, int64_t now, int64_t period_us,
     uint32_t limit, uint32_t cost, int64_t *new_tat_r, int64_t *retry_us_r);
@@ -189,8 +192,8 @@ struct outbound_state {
 	uint32_t	 hours;		/* active hours learned */
 	int64_t		 win_start;	/* new-domain window start (s) */
 	uint32_t	 win_new;	/* new rcpt domains in the window */
-	unsigned	 alerted;	/* OB_ALERT_* already raised this hour */
-	char		 nets[LIM_NETS_MAX][44]; /* known networks, newest first */
+	unsigned	 alerted;	/* OB_ALERT_* raised this hour */
+	char		 nets[LIM_NETS_MAX][44]; /* known ones, newest first */
 	size_t		 nnets;
 };
 
