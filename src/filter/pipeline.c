@@ -22,6 +22,7 @@
 #include "filter/pipeline_int.h"
 #include "filter/limits.h"
 #include "filter/reputation.h"
+#include "filter/sender.h"
 #include "filter/task.h"
 #include "lib/arena.h"
 #include "lib/str.h"
@@ -162,6 +163,7 @@ pipeline_new(const struct conf *conf, struct dns_resolver *res,
 	read_conf(p);
 	p->spf = spf_ctx_new(res, NULL);
 	p->lim = limits_conf_new(conf);	/* outbound protection */
+	p->snd = sender_conf_new(conf);	/* HELO SPF, outbound From */
 	if (read_signing(p, why_r) == -1 ||
 	    (p->rep = rep_new(conf, why_r)) == NULL) {	/* reputation */
 		pipeline_free(&p);
@@ -188,6 +190,7 @@ pipeline_free(struct pipeline **pp)
 	free(p->local.mailing_lists);
 	free(p->authserv_id);
 	rep_free(&p->rep);		/* reputation */
+	sender_conf_free(&p->snd);	/* HELO SPF, outbound From */
 	limits_conf_free(&p->lim);	/* outbound protection */
 	spf_ctx_free(&p->spf);
 	free(p);
@@ -269,7 +272,7 @@ pipeline_envelope(const struct pipeline *p, struct task *t,
 	if (r->result == SPF_FAIL && p->spf_reject)
 		task_raise(t, ACT_REJECT, "550", "5.7.23", arena_printf(t->a,
 		    "SPF fail for %s", r->domain));
-	return 0;
+	return sender_helo_spf(p->snd, p->spf, t, why_r); /* HELO SPF */
 }
 
 /*
@@ -334,6 +337,7 @@ pipeline_run(const struct pipeline *p, struct task *t, const char **why_r)
 		    limits_task(p->lim, t, why_r) == -1)
 			return -1;
 		bulk_task(p->lim, t);
+		sender_outbound_from(p->snd, t);	/* From domain */
 		return 0;
 	}
 	if (pl_auth(p, t, why_r) == -1 ||

@@ -3,7 +3,8 @@
  * (RFC 8617), DMARC (RFC 9989) with the configured local policy, the
  * symbols they add, the action a DMARC reject or quarantine maps to, and
  * our Authentication-Results field (RFC 8601: spf, one dkim resinfo per
- * signature, dmarc with the policy, arc).
+ * signature, dmarc with the policy, arc; an spf resinfo with smtp.helo
+ * when the HELO identity was checked).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -233,8 +234,14 @@ authres_stage(const struct pipeline *p, struct task *t)
 		if (t->spf->sender != NULL && *t->spf->sender != '\0')
 			authres_prop_add(&r[n], "smtp", "mailfrom",
 			    t->spf->sender);
-		if (t->env.helo != NULL)
-			authres_prop_add(&r[n], "smtp", "helo", t->env.helo);
+		n++;
+	}
+	if (t->spf_helo != NULL) {
+		/* RFC 8601 2.7.2: the HELO identity is a resinfo of its
+		   own (RFC 7208 2.3), not a property of the MAIL FROM one. */
+		r[n].method = "spf";
+		r[n].result = spf_result_str(t->spf_helo->result);
+		authres_prop_add(&r[n], "smtp", "helo", t->spf_helo->domain);
 		n++;
 	}
 	for (i = 0; i < t->ndkim && n < AR_MAX - 2; i++, n++) {

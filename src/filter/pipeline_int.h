@@ -11,6 +11,7 @@
 
 struct rep;		/* reputation.h (reputation issue) */
 struct limits_conf;	/* limits.h (outbound issue) */
+struct sender_conf;	/* sender.h (HELO SPF, outbound From) */
 struct spf_ctx;
 struct task;
 
@@ -80,6 +81,7 @@ struct pipeline {
 	char			*authserv_id;
 	struct limits_conf	*lim;	/* outbound protection */
 	struct rep		*rep;	/* DNSBL, rDNS, HELO, greylisting */
+	struct sender_conf	*snd;	/* HELO SPF, outbound From (sender.h) */
 };
 
 const char	*pipeline_sym_name(enum pipeline_sym s);
