@@ -38,6 +38,7 @@ check_usage(FILE *f)
 	    "finding has an id, a status, the evidence and the fix\n"
 	    "(docs/check.md lists every check).\n"
 	    "\n"
+	    "  --list                print every check (Markdown table)\n"
 	    "  --all                 audit every domain of check.domains in\n"
 	    "                        the configuration (for cron)\n"
 	    "  --profile P           default, strict, bulk-sender or parked\n"
@@ -365,6 +366,27 @@ run(struct cli *c, struct check_args *k, struct dns_resolver *res)
 	return rc;
 }
 
+/* --list: the catalogue as a Markdown table (docs/check.md). */
+static int
+list_checks(struct cli *c)
+{
+	const struct audit_check *k;
+	size_t i, n;
+	int p;
+
+	k = audit_catalogue(&n);
+	fprintf(c->out, "| id | check | default | strict | bulk-sender | "
+	    "parked | reference | fix |\n|---|---|---|---|---|---|---|---|\n");
+	for (i = 0; i < n; i++) {
+		fprintf(c->out, "| `%s` | %s |", k[i].id, k[i].title);
+		for (p = 0; p < AUDIT_NPROF; p++)
+			fprintf(c->out, " %s |", audit_status_str(k[i].sev[p]));
+		fprintf(c->out, " %s | %s |\n", k[i].refs, k[i].fix != NULL ?
+		    k[i].fix : "(not implemented)");
+	}
+	return CLI_OK;
+}
+
 int
 cmd_check(struct cli *c, int argc, char **argv)
 {
@@ -376,7 +398,8 @@ cmd_check(struct cli *c, int argc, char **argv)
 		if (cli_is_help(argv[i])) {
 			check_usage(c->out);
 			return CLI_OK;
-		}
+		} else if (strcmp(argv[i], "--list") == 0)
+			return list_checks(c);
 	/* A probed server may close the connection under a TLS write. */
 	signal(SIGPIPE, SIG_IGN);
 	if ((k = calloc(1, sizeof(*k))) == NULL)
