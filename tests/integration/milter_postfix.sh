@@ -10,6 +10,8 @@
 #     whose sealer is trusted: delivered, DMARC override "forwarded";
 #  4. an authenticated submission: delivered DKIM-signed by the milter,
 #     and the signature verifies with python3-dkim (independent code).
+#  5. an authenticated user sending with a From domain not allowed to
+#     her (outbound.allowed_from default rule): rejected 550 5.7.1.
 # Runs as root (Postfix's master needs it).
 set -eu
 : "${MXW_BIN:?}" "${MXW_TESTS_DIR:?}" "${MXW_TESTDATA:?}"
@@ -149,4 +151,25 @@ v=$(/usr/bin/python3 "$MXW_TESTS_DIR/integration/dkim_py.py" verify \
     "$WORK/keys.zone" "$f")
 [ "$v" = "pass" ] || fail "case 4: python3-dkim says '$v'"
 echo "ok 4 authenticated submission signed; python3-dkim verifies it"
-echo "milter_postfix: 4 cases passed"
+
+# 5. Authenticated, but From a domain alice may not use (her login's
+#    domain mx.test and the signing domain example.net are allowed).
+cat >"$WORK/m5.eml" <<'M'
+From: Mallory <mallory@example.com>
+To: carol@example.org
+Subject: case five forged From
+Date: Thu, 03 Dec 2026 12:00:00 +0000
+Message-ID: <case5@example.net>
+
+A stolen password should not send as example.com.
+M
+out=$(swaks --server 127.0.0.1:$P --auth PLAIN --auth-user alice@mx.test \
+    --auth-password secret123 --from alice@example.net \
+    --to carol@example.org --data "$WORK/m5.eml" 2>&1 || true)
+echo "$out" | grep -q "Authentication successful" || { echo "$out"; fail "case 5: SASL failed"; }
+echo "$out" | grep -q '<\*\* *550 5\.7\.1 .*example\.com' ||
+    { echo "$out"; fail "case 5: forged From not 550 5.7.1"; }
+! grep -q "case five forged From" "$WORK"/sink/* 2>/dev/null ||
+    fail "case 5: delivered"
+echo "ok 5 authenticated user with a From domain not hers rejected 550"
+echo "milter_postfix: 5 cases passed"
