@@ -45,7 +45,7 @@ struct arc_set {
 
 struct arc_result {
 	enum arc_cv		 cv;
-	const char		*reason;	/* one line: why, arena/static */
+	const char		*reason;	/* why; arena or static */
 	unsigned		 n;		/* highest instance */
 	unsigned		 oldest_pass;	/* 0: every AMS validated */
 	struct arc_set		*set;		/* set[k] is instance k + 1 */

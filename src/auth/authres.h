@@ -29,7 +29,7 @@ struct authres_result {
 	const char		*method;	/* "spf", "dkim", "dmarc" */
 	const char		*result;	/* "pass", "fail", ... */
 	const char		*reason;	/* reason="..." or NULL */
-	const char		*comment;	/* text of one comment, or NULL */
+	const char		*comment;	/* a comment's text or NULL */
 	struct authres_prop	 props[AUTHRES_PROPS_MAX];
 	size_t			 nprops;
 };

@@ -90,7 +90,7 @@ struct dmarc_record {
 	const char		*rua;		/* raw value or NULL */
 	const char		*ruf;
 	const char		*fo;
-	const char		*warn;		/* first problem ignored, or NULL */
+	const char		*warn;		/* first ignored problem/NULL */
 };
 
 /*

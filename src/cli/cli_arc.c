@@ -129,7 +129,8 @@ cmd_arc(struct cli *c, int argc, char **argv)
 		for (k = 0; k < r->nset; k++)
 			fprintf(c->out, "i=%u d=%s s=%s cv=%s seal=%s ams=%s\n",
 			    r->set[k].i, nz(r->set[k].seal_d),
-			    nz(r->set[k].seal_s), nz(r->set[k].cv), tri(r->set[k].is_seal_valid),
+			    nz(r->set[k].seal_s), nz(r->set[k].cv),
+			    tri(r->set[k].is_seal_valid),
 			    tri(r->set[k].is_ams_valid));
 		if (r->oldest_pass > 0)
 			fprintf(c->out, "oldest-pass=%u\n", r->oldest_pass);
