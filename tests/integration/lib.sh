@@ -207,3 +207,39 @@ mxw_sink_start() {
 	    127.0.0.1:"$1" 100) &
 	SINK_PID=$!
 }
+
+# Wait until something accepts TCP connections on 127.0.0.1@PORT (10 s).
+mxw_wait_tcp() {
+	for _ in $(seq 1 100); do
+		(exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "nothing listens on 127.0.0.1:$1" >&2
+	return 1
+}
+
+# Start the mxwarden milter ($MXW_BIN) in the background on
+# 127.0.0.1@PORT as nobody, with the global options that follow (-c FILE,
+# --dns-zone FILE, --now T, ...), appending its log to LOG. Sets MPID;
+# returns non-zero if it does not listen within 10 s. A restart with a
+# later --now is how these tests let time pass.
+mxw_milter_start() {
+	local port=$1 log=$2
+	shift 2
+	"$MXW_BIN" "$@" milter -f --socket "inet:$port@127.0.0.1" \
+	    --user nobody 2>>"$log" &
+	MPID=$!
+	mxw_wait_tcp "$port"
+}
+
+# Print the first file in DIR whose content matches PATTERN (grep -e),
+# waiting up to SECONDS (default 10).
+mxw_delivered() {
+	local dir=$1 pat=$2 n=$((${3:-10} * 5)) f
+	for _ in $(seq 1 "$n"); do
+		f=$(grep -l -e "$pat" "$dir"/* 2>/dev/null | head -n 1)
+		[ -n "$f" ] && { echo "$f"; return 0; }
+		sleep 0.2
+	done
+	return 1
+}
