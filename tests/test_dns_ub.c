@@ -143,7 +143,8 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	(void)write(resp.stop[1], "q", 1);
+	if (write(resp.stop[1], "q", 1) != 1)
+		fail_msg("cannot stop the test responder");
 	pthread_join(resp.tid, NULL);
 	close(resp.fd);
 	close(resp.stop[0]);

@@ -75,7 +75,7 @@ run_steps(struct store *s, const struct step *st, size_t nst)
 	uint32_t ttl;
 	int64_t n;
 	size_t i;
-	int rc;
+	int rc = -1;
 
 	clock_set(T0);
 	for (i = 0; i < nst; i++) {

@@ -475,7 +475,7 @@ audit_mx_checks(struct audit_ctx *x)
 	struct dns_answer *mxa = audit_q(x, x->domain, DNS_T_MX);
 	struct audit_finding *f;
 	size_t i, n;
-	int has_null;
+	int has_null = 0;
 
 	if (is_fault(mxa)) {
 		f = audit_add(x, "mx.present", AUDIT_ERROR, NULL,

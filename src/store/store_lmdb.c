@@ -1092,7 +1092,11 @@ store_lmdb_open(const char *path, const char *opts, size_t map_size,
 		    "store: %s is not a directory", path);
 		return NULL;
 	}
-	snprintf(data, sizeof(data), "%s/data.mdb", real);
+	if ((size_t)snprintf(data, sizeof(data), "%s/data.mdb", real) >=
+	    sizeof(data)) {
+		*why_r = store_whyf("store: path too long: %s", path);
+		return NULL;
+	}
 	is_new = access(data, F_OK) == -1;
 	if (is_new && is_existing) {
 		*why_r = store_whyf("store: no store at %s", path);
