@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -156,9 +157,47 @@ open_socket(const char *spec, const char **why_r)
  * falls back to "nobody" with a warning so the first start works; a user
  * named on the command line or in the file must exist.
  */
+/*
+ * Started as root on a fresh host, the store's directory does not exist
+ * yet and the milter user could not create it under /var/lib: make it
+ * (mode 0700) and give it to that user before privileges go. store.path
+ * may be a "lmdb:DIR?options" URI. A directory that exists is left as
+ * it is.
+ */
+static void
+prepare_store_dir(const char *spec, uid_t uid, gid_t gid)
+{
+	char path[PATH_MAX], *q, *p;
+	struct stat sb;
+
+	if (spec == NULL || strncmp(spec, "redis:", 6) == 0)
+		return;
+	if (strncmp(spec, "lmdb:", 5) == 0)
+		spec += 5;
+	if (str_lcpy(path, spec, sizeof(path)) >= sizeof(path) ||
+	    path[0] != '/')
+		return;
+	if ((q = strchr(path, '?')) != NULL)
+		*q = '\0';
+	if (stat(path, &sb) == 0)
+		return;
+	for (p = path + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		if (mkdir(path, 0755) == -1 && errno != EEXIST)
+			log_warn("milter mkdir %s: %s", path, strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(path, 0700) == -1) {
+		log_warn("milter mkdir %s: %s", path, strerror(errno));
+		return;
+	}
+	if (chown(path, uid, gid) == -1)
+		log_warn("milter chown %s: %s", path, strerror(errno));
+}
+
 static int
 drop_priv(const char *user, const char *group, int is_explicit,
-    const char *sock, const char **why_r)
+    const char *sock, const char *store_dir, const char **why_r)
 {
 	struct passwd *pw;
 	struct group *gr;
@@ -191,6 +230,7 @@ drop_priv(const char *user, const char *group, int is_explicit,
 		if (chown(strchr(sock, ':') + 1, pw->pw_uid, gid) == -1)
 			log_warn("milter chown %s: %s", sock,
 			    strerror(errno));
+	prepare_store_dir(store_dir, pw->pw_uid, gid);
 	if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1 ||
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
 		*why_r = "cannot change to the milter user";
@@ -422,7 +462,8 @@ start(const struct mlt_opts *o, struct conf **confp, int *ready_fd,
 		return -1;
 	}
 	if (drop_priv(user, conf_str(conf, "milter.group"), o->user != NULL ||
-	    conf_is_set(conf, "milter.user"), sock, why_r) == -1)
+	    conf_is_set(conf, "milter.user"), sock,
+	    conf_str(conf, "store.path"), why_r) == -1)
 		return -1;
 	budget = (uint64_t)conf_duration(conf, "milter.timeout") * 1000000;
 	/*
