@@ -45,6 +45,7 @@ scan_usage(FILE *f)
 	fprintf(f,
 	    "usage: mxwarden [global options] scan [--ip IP] [--helo NAME]\n"
 	    "           [--sender ADDR] [--rcpt ADDR]... [--outbound]\n"
+	    "           [--auth-user LOGIN]\n"
 	    "           [FILE|DIR]...\n"
 	    "\n"
 	    "Run messages through the pipeline the milter uses (SPF, DKIM,\n"
@@ -59,7 +60,9 @@ scan_usage(FILE *f)
 	    "Return-Path field, and --ip and --helo from the topmost\n"
 	    "Received field (\"from HELO (... [IP])\"). Without an IP, SPF is\n"
 	    "not checked. --outbound treats the message as our own users'\n"
-	    "mail (no inbound checks, DKIM signing).\n"
+	    "mail (no inbound checks, DKIM signing); --auth-user LOGIN\n"
+	    "also names the SASL login, whose allowed From domains are\n"
+	    "checked (outbound.allowed_from).\n"
 	    "\n"
 	    "  --json     one JSON object per message (docs/json.md)\n"
 	    "  -v         also print the Authentication-Results value\n"
@@ -138,6 +141,7 @@ scan_one(const struct pipeline *p, const struct scan_env *e,
 	t->env.rcpt = (const char **)e->rcpt;
 	t->env.nrcpt = e->nrcpt;
 	t->env.is_outbound = e->is_outbound;
+	t->env.auth_user = e->auth_user;
 	*t_r = t;
 	return pipeline_run(p, t, why_r);
 }
@@ -192,6 +196,14 @@ scan_json(const char *file, const struct task *t)
 		json_object_set_new(o, "spf", x);
 	} else
 		json_object_set_new(o, "spf", json_null());
+	if (t->spf_helo != NULL) {
+		x = json_object();
+		json_object_set_new(x, "result",
+		    jstr(spf_result_str(t->spf_helo->result)));
+		json_object_set_new(x, "domain", jstr(t->spf_helo->domain));
+		json_object_set_new(o, "spf_helo", x);
+	} else
+		json_object_set_new(o, "spf_helo", json_null());
 	for (i = 0; i < t->ndkim; i++) {
 		x = json_object();
 		json_object_set_new(x, "result",
@@ -444,7 +456,10 @@ scan_args(struct cli *c, int argc, char **argv, struct scan_env *e,
 			e->helo = argv[++i];
 		else if (strcmp(o, "--sender") == 0)
 			e->sender = argv[++i];
-		else if (strcmp(o, "--rcpt") == 0 && e->nrcpt < SCAN_RCPT_MAX)
+		else if (strcmp(o, "--auth-user") == 0) {
+			e->auth_user = argv[++i];
+			e->is_outbound = 1;
+		} else if (strcmp(o, "--rcpt") == 0 && e->nrcpt < SCAN_RCPT_MAX)
 			e->rcpt[e->nrcpt++] = argv[++i];
 		else {
 			fprintf(c->err, "mxwarden scan: unknown option %s\n",

@@ -23,6 +23,7 @@ struct scan_env {
 	const char	*rcpt[SCAN_RCPT_MAX];
 	size_t		 nrcpt;
 	int		 is_outbound;
+	const char	*auth_user;	/* --auth-user: SASL login (outbound) */
 };
 
 /*
