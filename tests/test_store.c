@@ -2,7 +2,8 @@
  * Unit tests for src/store with the LMDB backend: get/set/TTL through the
  * fixed clock, add-if-absent, counters, capped lists, prefix scans,
  * sweeping, a full map, several threads and processes on one counter,
- * and a writer killed with SIGKILL in the middle of its work.
+ * a writer killed with SIGKILL in the middle of its work, and group
+ * commit (exact totals, refusals, order, a full map, SIGKILL).
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -743,6 +744,341 @@ test_crash(void **state)
 	store_close(&s);
 }
 
+/*
+ * Group commit: many threads writing at once share commits. Every call
+ * keeps its own result (totals exact, one add winner, refusals only for
+ * the caller that made them), and a caller's writes stay in its order
+ * and are visible to it as soon as the call returns.
+ */
+#define GC_THREADS	16
+#define GC_OPS		300
+
+struct gc_job {
+	struct store	*s;
+	int		 id;
+	const char	*fail;
+};
+
+static int
+gc_pair_fn(void *arg, struct store_rmw *v, size_t n, const char **why_r)
+{
+	long long a = v[0].is_live ? atoll(v[0].val->p) : 0;
+	long long b = v[1].is_live ? atoll(v[1].val->p) : 0;
+
+	(void)n;
+	if (arg != NULL) {
+		*why_r = "refused by the callback";
+		return -1;		/* writes nothing */
+	}
+	if (a != b) {
+		*why_r = "pair out of step";
+		return -1;
+	}
+	buf_reset(v[0].val);
+	buf_printf(v[0].val, "%lld", a + 1);
+	buf_reset(v[1].val);
+	buf_printf(v[1].val, "%lld", b + 1);
+	v[0].op = v[1].op = STORE_RMW_PUT;
+	return 0;
+}
+
+static void *
+gc_thread(void *arg)
+{
+	struct gc_job *j = arg;
+	struct buf b0 = BUF_INIT, b1 = BUF_INIT, v = BUF_INIT;
+	struct store_rmw rv[2];
+	const char *why;
+	char k[32], val[32];
+	int64_t n;
+	int i, rc;
+
+	snprintf(k, sizeof(k), "gc:own:%d", j->id);
+	for (i = 0; i < GC_OPS && j->fail == NULL; i++) {
+		if (store_incr(j->s, "gc:total", 8, 1, 0, &n, &why) == -1)
+			j->fail = "incr failed";
+		snprintf(val, sizeof(val), "%d", i);
+		if (store_set(j->s, k, strlen(k), val, strlen(val), 0,
+		    &why) == -1 || store_get(j->s, k, strlen(k), &v, NULL,
+		    &why) != 0 || strcmp(v.p, val) != 0)
+			j->fail = "own write not read back at once";
+		if (store_lpush(j->s, k + 3, strlen(k + 3), val, strlen(val),
+		    GC_OPS, 0, &why) == -1)
+			j->fail = "lpush failed";
+		memset(rv, 0, sizeof(rv));
+		rv[0] = (struct store_rmw){ "gc:pa", 5, &b0, 0, 0, 0 };
+		rv[1] = (struct store_rmw){ "gc:pb", 5, &b1, 0, 0, 0 };
+		if (store_rmw(j->s, rv, 2, gc_pair_fn, NULL, &why) == -1)
+			j->fail = why;
+		/* A refusal fails this call only; the batch goes on. */
+		rc = store_rmw(j->s, rv, 2, gc_pair_fn, "no", &why);
+		if (rc != -1 || strcmp(why, "refused by the callback") != 0)
+			j->fail = "refusal lost or misreported";
+		if (store_incr(j->s, "gc:list", 7, 1, 0, &n, &why) != -1 ||
+		    strstr(why, "not a counter") == NULL)
+			j->fail = "incr of a list not refused";
+		snprintf(val, sizeof(val), "gc:race:%d", i);
+		if (store_add(j->s, val, strlen(val), "w", 1, 0, NULL, NULL,
+		    &why) == 0)
+			__atomic_fetch_add(&race_wins[i], 1,
+			    __ATOMIC_SEQ_CST);
+	}
+	buf_free(&b0);
+	buf_free(&b1);
+	buf_free(&v);
+	return NULL;
+}
+
+static void
+test_group_commit(void **state)
+{
+	struct store *s;
+	struct gc_job jobs[GC_THREADS];
+	pthread_t t[GC_THREADS];
+	struct store_stats st;
+	struct store_item *it;
+	struct arena *a = arena_new();
+	struct buf v = BUF_INIT;
+	const char *why;
+	char uri[600], k[32];
+	size_t n;
+	int i, j;
+
+	(void)state;
+	memset(race_wins, 0, sizeof(race_wins));
+	snprintf(uri, sizeof(uri), "lmdb:%s?sync=full", tdir("group"));
+	if ((s = store_open(uri, 0, &why)) == NULL)
+		fail_msg("open %s: %s", uri, why);
+	assert_int_equal(store_lpush(s, "gc:list", 7, "x", 1, 5, 0, &why), 0);
+	for (i = 0; i < GC_THREADS; i++) {
+		jobs[i] = (struct gc_job){ s, i, NULL };
+		pthread_create(&t[i], NULL, gc_thread, &jobs[i]);
+	}
+	for (i = 0; i < GC_THREADS; i++) {
+		pthread_join(t[i], NULL);
+		if (jobs[i].fail != NULL)
+			fail_msg("thread %d: %s", i, jobs[i].fail);
+	}
+	assert_int_equal(store_get(s, "gc:total", 8, &v, NULL, &why), 0);
+	if (atoi(v.p) != GC_THREADS * GC_OPS)
+		fail_msg("counter: got %s, want %d", v.p,
+		    GC_THREADS * GC_OPS);
+	assert_int_equal(store_get(s, "gc:pb", 5, &v, NULL, &why), 0);
+	if (atoi(v.p) != GC_THREADS * GC_OPS)
+		fail_msg("rmw pair: got %s, want %d", v.p,
+		    GC_THREADS * GC_OPS);
+	for (i = 0; i < GC_OPS; i++)
+		if (race_wins[i] != 1)
+			fail_msg("add race %d: got %d winners, want 1", i,
+			    race_wins[i]);
+	/* Each thread's pushes are in its order: newest first. */
+	for (i = 0; i < GC_THREADS; i++) {
+		snprintf(k, sizeof(k), "own:%d", i);
+		assert_int_equal(store_list(s, k, strlen(k), a, &it, &n,
+		    &why), 0);
+		assert_int_equal(n, GC_OPS);
+		for (j = 0; j < GC_OPS; j++)
+			if (atoi(it[j].p) != GC_OPS - 1 - j)
+				fail_msg("%s item %d: got %s, want %d", k, j,
+				    it[j].p, GC_OPS - 1 - j);
+	}
+	/* The point of it all: far fewer commits than writes. */
+	assert_int_equal(store_stats(s, &st, &why), 0);
+	if (st.commits == 0 || st.commits * 2 > st.writes)
+		fail_msg("got %llu commits for %llu writes, want at most "
+		    "half", (unsigned long long)st.commits,
+		    (unsigned long long)st.writes);
+	store_close(&s);
+	/* group=off: one commit per write, as before. */
+	snprintf(uri, sizeof(uri), "lmdb:%s?sync=none&group=off",
+	    tdir("group-off"));
+	if ((s = store_open(uri, 0, &why)) == NULL)
+		fail_msg("open %s: %s", uri, why);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(store_incr(s, "c", 1, 1, 0, NULL, &why), 0);
+	assert_int_equal(store_add(s, "c", 1, "x", 1, 0, NULL, NULL, &why),
+	    STORE_EXISTS);
+	assert_int_equal(store_stats(s, &st, &why), 0);
+	if (st.writes != 11 || st.commits != 10)
+		fail_msg("group=off: got %llu writes, %llu commits; want "
+		    "11, 10 (an add of a live key commits nothing)",
+		    (unsigned long long)st.writes,
+		    (unsigned long long)st.commits);
+	store_close(&s);
+	assert_null(store_open("lmdb:/tmp/x?group=maybe", 0, &why));
+	assert_non_null(strstr(why, "group=on|off"));
+	buf_free(&v);
+	arena_free(&a);
+}
+
+/*
+ * A full map inside a shared transaction: the batch is retried call by
+ * call, so every call that returned 0 is there afterwards and every
+ * failure says "full".
+ */
+#define GF_THREADS	6
+
+struct gf_job {
+	struct store	*s;
+	int		 id;
+	int		 ok[400];
+	const char	*fail;
+};
+
+static void *
+gf_thread(void *arg)
+{
+	struct gf_job *j = arg;
+	const char *why;
+	char k[32], val[1500];
+	int i;
+
+	memset(val, 'g', sizeof(val));
+	for (i = 0; i < 400; i++) {
+		snprintf(k, sizeof(k), "gf:%d:%03d", j->id, i);
+		j->ok[i] = store_set(j->s, k, strlen(k), val, j->id == 0 ?
+		    sizeof(val) : 100, 0, &why) == 0;
+		if (!j->ok[i] && strstr(why, "full") == NULL)
+			j->fail = why;
+	}
+	return NULL;
+}
+
+static void
+test_group_full(void **state)
+{
+	struct store *s = topen("group-full", 256 * 1024);
+	struct gf_job *jobs = calloc(GF_THREADS, sizeof(*jobs));
+	pthread_t t[GF_THREADS];
+	const char *why;
+	char k[32];
+	int i, j, nfail = 0;
+
+	(void)state;
+	for (i = 0; i < GF_THREADS; i++) {
+		jobs[i].s = s;
+		jobs[i].id = i;
+		pthread_create(&t[i], NULL, gf_thread, &jobs[i]);
+	}
+	for (i = 0; i < GF_THREADS; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < GF_THREADS; i++) {
+		if (jobs[i].fail != NULL)
+			fail_msg("thread %d: got \"%s\", want a full map", i,
+			    jobs[i].fail);
+		for (j = 0; j < 400; j++) {
+			snprintf(k, sizeof(k), "gf:%d:%03d", i, j);
+			if (!jobs[i].ok[j]) {
+				nfail++;
+				continue;
+			}
+			if (store_get(s, k, strlen(k), NULL, NULL, &why) != 0)
+				fail_msg("%s: acknowledged, then lost", k);
+		}
+	}
+	if (nfail == 0)
+		fail_msg("the map never filled: the test proves nothing");
+	free(jobs);
+	store_close(&s);
+}
+
+/*
+ * SIGKILL while threads share commits: every write a caller saw
+ * succeed is there and whole; of the rest, each thread may have at most
+ * its one write in flight, and its writes are a gapless prefix.
+ */
+#define GK_THREADS	8
+
+struct gk_job {
+	struct store	*s;
+	int		 id;
+	int		 fd;
+};
+
+static void *
+gk_thread(void *arg)
+{
+	struct gk_job *j = arg;
+	const char *why;
+	char k[32], val[3000];
+	int i, ack[2];
+
+	for (i = 0; ; i++) {
+		snprintf(k, sizeof(k), "gk:%d:%06d", j->id, i);
+		crash_val(i, val, sizeof(val));
+		if (store_set(j->s, k, strlen(k), val, sizeof(val), 0,
+		    &why) == -1)
+			_exit(4);
+		ack[0] = j->id;
+		ack[1] = i;
+		if (write(j->fd, ack, sizeof(ack)) != sizeof(ack))
+			_exit(5);
+	}
+	return NULL;
+}
+
+static void
+test_group_crash(void **state)
+{
+	struct gk_job jobs[GK_THREADS];
+	pthread_t t[GK_THREADS];
+	struct store *s;
+	struct buf v = BUF_INIT;
+	const char *why;
+	char k[32], want[3000];
+	int fds[2], ack[2], last[GK_THREADS], i, j, got, status;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	if ((pid = fork()) == 0) {
+		close(fds[0]);
+		if ((s = store_open(tdir("group-crash"), 0, &why)) == NULL)
+			_exit(3);
+		for (i = 0; i < GK_THREADS; i++) {
+			jobs[i] = (struct gk_job){ s, i, fds[1] };
+			pthread_create(&t[i], NULL, gk_thread, &jobs[i]);
+		}
+		pthread_join(t[0], NULL);
+		_exit(6);
+	}
+	close(fds[1]);
+	for (i = 0; i < GK_THREADS; i++)
+		last[i] = -1;
+	for (got = 0; got < 600 && read(fds[0], ack, sizeof(ack)) ==
+	    sizeof(ack); got++)
+		last[ack[0]] = ack[1];
+	kill(pid, SIGKILL);	/* most likely inside a group commit */
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(fds[0]);
+	if (!WIFSIGNALED(status))
+		fail_msg("crash writer exited early, status %d", status);
+	s = topen("group-crash", 0);
+	for (i = 0; i < GK_THREADS; i++) {
+		for (j = 0; ; j++) {
+			snprintf(k, sizeof(k), "gk:%d:%06d", i, j);
+			if (store_get(s, k, strlen(k), &v, NULL, &why) != 0)
+				break;
+			crash_val(j, want, sizeof(want));
+			if (v.len != sizeof(want) ||
+			    memcmp(v.p, want, v.len) != 0)
+				fail_msg("after kill: %s damaged", k);
+		}
+		/* j: first absent key of thread i. */
+		if (j <= last[i] || j > last[i] + 2)
+			fail_msg("after kill: thread %d has %d writes, "
+			    "acknowledged %d; want %d or %d", i, j,
+			    last[i] + 1, last[i] + 1, last[i] + 2);
+		snprintf(k, sizeof(k), "gk:%d:%06d", i, j + 1);
+		if (store_get(s, k, strlen(k), NULL, NULL, &why) !=
+		    STORE_ABSENT)
+			fail_msg("after kill: %s present after a gap", k);
+	}
+	assert_int_equal(store_set(s, "post", 4, "ok", 2, 0, &why), 0);
+	buf_free(&v);
+	store_close(&s);
+}
+
 static void
 write_file(const char *path, const void *p, size_t len)
 {
@@ -863,6 +1199,9 @@ main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_processes),
 		cmocka_unit_test(test_crash),
+		cmocka_unit_test(test_group_commit),
+		cmocka_unit_test(test_group_full),
+		cmocka_unit_test(test_group_crash),
 		cmocka_unit_test(test_open),
 	};
 	int rc;

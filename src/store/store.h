@@ -35,8 +35,11 @@
  *
  * Threads and processes. One struct store may be used by many threads at
  * once (the milter's thread pool); several processes may open the same
- * store. Each operation is atomic: it runs in one transaction of its own.
- * A process must not use a store opened before fork(): open it again in
+ * store. Each operation is atomic. With LMDB, the writes that threads of
+ * one process make at the same moment share one transaction and one disk
+ * flush (group commit, docs/store.md); each call still returns only once
+ * its write is committed, with the result it would have had alone. A
+ * process must not use a store opened before fork(): open it again in
  * the child.
  */
 #ifndef MXW_STORE_H
@@ -68,6 +71,9 @@ struct store_stats {
 	uint32_t	 page_size;
 	uint32_t	 readers_used;	/* slots ever used (high-water) */
 	uint32_t	 readers_max;
+	/* This process, all handles on the directory, since it opened it: */
+	uint64_t	 writes;	/* write calls (set, add, rmw...) */
+	uint64_t	 commits;	/* transactions committed for them */
 };
 
 /* One entry seen by store_scan(): all pointers borrowed for the call. */
@@ -93,7 +99,8 @@ typedef int	(*store_scan_fn)(void *arg, const struct store_entry *e);
 
 /*
  * Open a store. uri is one of
- *   "lmdb:/path/to/dir[?sync=full|meta|none]"  LMDB environment in a dir
+ *   "lmdb:/path/to/dir[?sync=full|meta|none][&group=on|off]"
+ *                                            LMDB environment in a dir
  *   "/path/to/dir"                           the same, literal path
  *   "redis://..."                            not built yet: fails
  * The directory is created with mode 0700 (parents too) if missing; the
@@ -103,8 +110,10 @@ typedef int	(*store_scan_fn)(void *arg, const struct store_entry *e);
  * durability (docs/store.md): full (default) survives power loss; meta
  * may lose the last commit on an OS crash; none may lose recent commits
  * on an OS crash. No mode loses committed data when only the process
- * dies. Opening the same directory twice in one process shares one
- * environment. Returns a handle (caller frees with store_close) or NULL
+ * dies. group=off gives every write call its own transaction (the
+ * default, on, lets concurrent calls share commits). Opening the same
+ * directory twice in one process shares one environment (and the
+ * options of the first open). Returns a handle (caller frees with store_close) or NULL
  * with *why_r.
  */
 struct store	*store_open(const char *uri, size_t map_size,
@@ -211,7 +220,11 @@ int	store_sweep(struct store *s, uint64_t *deleted_r, const char **why_r);
  * ttl seconds to live, 0: never) or STORE_RMW_DEL. The writes are
  * committed together; if fn returns -1 (setting *why_r) nothing is
  * written and store_rmw returns -1. fn runs while the store's writer
- * lock is held: it must be quick and must not call the store. A value
+ * lock is held, possibly on another thread that commits for several
+ * callers: it must be quick, must not call the store, and must not rely
+ * on thread-local state. If the shared transaction fails (map full), fn
+ * is called again for a transaction of its own: only the decisions of
+ * its last call count. A value
  * written here that is decimal ASCII is a counter for store_incr.
  * Returns 0 or -1.
  */

@@ -38,6 +38,8 @@
 #define LM_SCAN_BYTES	(2 * 1024 * 1024)
 #define LM_SWEEP_LOOK	2048		/* entries examined per read txn */
 #define LM_SWEEP_DEL	256		/* deletions per write txn */
+#define LM_GC_MAX	128		/* requests per group commit */
+#define LM_EMDB		(-2)		/* an LMDB call failed in a txn */
 
 static const char lm_fmt_key[] = "\0mxwarden.format";
 static const char lm_fmt_val[] = "mxwarden-store 1";
@@ -62,6 +64,14 @@ struct lm_env {
 	MDB_dbi			 dbi;
 	/* Every txn holds it shared; adopting a grown map holds it alone. */
 	pthread_rwlock_t	 resize;
+	/* Group commit (lm_submit): the queue of this process's writes. */
+	int			 is_group;
+	pthread_mutex_t		 gc_mu;
+	struct lm_req		*gc_head;
+	struct lm_req		*gc_tail;
+	int			 gc_busy;	/* a leader is writing */
+	uint64_t		 gc_writes;	/* atomic */
+	uint64_t		 gc_commits;	/* atomic */
 };
 
 static pthread_mutex_t lm_envs_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -207,7 +217,10 @@ lm_commit(struct lm_env *e, MDB_txn *txn, const char **why_r)
 	return 0;
 }
 
-/* Write header + value with one copy (MDB_RESERVE). */
+/*
+ * Write header + value with one copy (MDB_RESERVE). 0, or LM_EMDB: the
+ * transaction is then unusable and must be aborted.
+ */
 static int
 lm_write(struct lm_env *e, MDB_txn *txn, const void *key, size_t klen,
     uint64_t exp, const void *v1, size_t l1, const void *v2, size_t l2,
@@ -222,7 +235,7 @@ lm_write(struct lm_env *e, MDB_txn *txn, const void *key, size_t klen,
 	d.mv_size = LM_HDR + l1 + l2;
 	if ((rc = mdb_put(txn, e->dbi, &k, &d, MDB_RESERVE)) != 0) {
 		*why_r = lm_why("write", rc);
-		return -1;
+		return LM_EMDB;
 	}
 	lm_put64(d.mv_data, exp);
 	if (l1 > 0)
@@ -235,7 +248,8 @@ lm_write(struct lm_env *e, MDB_txn *txn, const void *key, size_t klen,
 /*
  * Look key up inside txn. Returns 0 with *d_r and *ttl_r for a live
  * record, STORE_ABSENT for none or an expired one (*is_dead_r set when
- * an expired record is there), -1 on error.
+ * an expired record is there), -1 for a damaged record, LM_EMDB when
+ * LMDB fails.
  */
 static int
 lm_lookup(struct lm_env *e, MDB_txn *txn, const void *key, size_t klen,
@@ -253,7 +267,7 @@ lm_lookup(struct lm_env *e, MDB_txn *txn, const void *key, size_t klen,
 		return STORE_ABSENT;
 	if (rc != 0) {
 		*why_r = lm_why("read", rc);
-		return -1;
+		return LM_EMDB;
 	}
 	if (lm_live(d_r, (uint64_t)clock_now(), ttl_r, &is_bad))
 		return 0;
@@ -287,86 +301,7 @@ lm_get(struct store *s, const void *key, size_t klen, struct buf *val,
 	if (rc == 0 && val != NULL)
 		buf_add(val, (char *)d.mv_data + LM_HDR, d.mv_size - LM_HDR);
 	lm_abort(e, txn);
-	return rc;
-}
-
-static int
-lm_set(struct store *s, const void *key, size_t klen, const void *val,
-    size_t vlen, uint32_t ttl, const char **why_r)
-{
-	struct lm_env *e = lm_env_of(s);
-	MDB_txn *txn;
-
-	if (lm_begin(e, 1, &txn, why_r) == -1)
-		return -1;
-	if (lm_write(e, txn, key, klen, lm_expiry(ttl), val, vlen, NULL, 0,
-	    why_r) == -1) {
-		lm_abort(e, txn);
-		return -1;
-	}
-	return lm_commit(e, txn, why_r);
-}
-
-static int
-lm_del(struct store *s, const void *key, size_t klen, const char **why_r)
-{
-	struct lm_env *e = lm_env_of(s);
-	MDB_txn *txn;
-	MDB_val k, d;
-	int rc, is_dead;
-
-	if (lm_begin(e, 1, &txn, why_r) == -1)
-		return -1;
-	rc = lm_lookup(e, txn, key, klen, &d, NULL, &is_dead, why_r);
-	if (rc == -1 || (rc == STORE_ABSENT && !is_dead)) {
-		lm_abort(e, txn);
-		return rc;
-	}
-	/* Live or expired: either way the record goes. */
-	k.mv_data = (void *)key;
-	k.mv_size = klen;
-	if ((rc = mdb_del(txn, e->dbi, &k, NULL)) != 0) {
-		lm_abort(e, txn);
-		*why_r = lm_why("delete", rc);
-		return -1;
-	}
-	if (lm_commit(e, txn, why_r) == -1)
-		return -1;
-	return is_dead ? STORE_ABSENT : 0;
-}
-
-static int
-lm_add(struct store *s, const void *key, size_t klen, const void *val,
-    size_t vlen, uint32_t ttl, struct buf *old_r, uint32_t *ttl_r,
-    const char **why_r)
-{
-	struct lm_env *e = lm_env_of(s);
-	MDB_txn *txn;
-	MDB_val d;
-	int rc;
-
-	if (lm_begin(e, 1, &txn, why_r) == -1)
-		return -1;
-	rc = lm_lookup(e, txn, key, klen, &d, ttl_r, NULL, why_r);
-	if (rc == -1) {
-		lm_abort(e, txn);
-		return -1;
-	}
-	if (rc == 0) {
-		if (old_r != NULL)
-			buf_add(old_r, (char *)d.mv_data + LM_HDR,
-			    d.mv_size - LM_HDR);
-		lm_abort(e, txn);
-		return STORE_EXISTS;
-	}
-	if (ttl_r != NULL)
-		*ttl_r = 0;
-	if (lm_write(e, txn, key, klen, lm_expiry(ttl), val, vlen, NULL, 0,
-	    why_r) == -1) {
-		lm_abort(e, txn);
-		return -1;
-	}
-	return lm_commit(e, txn, why_r);
+	return rc < 0 ? -1 : rc;
 }
 
 /* Parse a counter: optional '-', 1 to 19 digits, no overflow. */
@@ -393,51 +328,6 @@ lm_parse_counter(const char *p, size_t len, int64_t *v_r)
 	}
 	*v_r = v;
 	return 0;
-}
-
-static int
-lm_incr(struct store *s, const void *key, size_t klen, int64_t n,
-    uint32_t ttl, int64_t *val_r, const char **why_r)
-{
-	struct lm_env *e = lm_env_of(s);
-	MDB_txn *txn;
-	MDB_val d;
-	uint64_t exp;
-	int64_t v = 0;
-	char num[24];
-	int rc, len;
-
-	if (lm_begin(e, 1, &txn, why_r) == -1)
-		return -1;
-	rc = lm_lookup(e, txn, key, klen, &d, NULL, NULL, why_r);
-	if (rc == -1)
-		goto fail;
-	if (rc == 0) {
-		exp = lm_get64(d.mv_data);
-		if (lm_parse_counter((char *)d.mv_data + LM_HDR,
-		    d.mv_size - LM_HDR, &v) == -1) {
-			*why_r = "store: the key holds something that is not "
-			    "a counter";
-			goto fail;
-		}
-	} else
-		exp = lm_expiry(ttl);
-	if (__builtin_add_overflow(v, n, &v)) {
-		*why_r = "store: counter overflow";
-		goto fail;
-	}
-	len = snprintf(num, sizeof(num), "%lld", (long long)v);
-	if (lm_write(e, txn, key, klen, exp, num, (size_t)len, NULL, 0,
-	    why_r) == -1)
-		goto fail;
-	if (lm_commit(e, txn, why_r) == -1)
-		return -1;
-	if (val_r != NULL)
-		*val_r = v;
-	return 0;
-fail:
-	lm_abort(e, txn);
-	return -1;
 }
 
 /*
@@ -467,46 +357,456 @@ lm_list_walk(const unsigned char *p, size_t len, size_t keep, size_t room,
 	return (long)n;
 }
 
+/*
+ * The write operations. Each lm_do_* runs inside a write transaction it
+ * is given, so that one transaction can carry many callers' operations
+ * (group commit, below). They return the operation's result (0, 1 for
+ * STORE_ABSENT or STORE_EXISTS, -1 with *why_r for a refusal that wrote
+ * nothing, such as "not a counter") or LM_EMDB when an LMDB call failed:
+ * LMDB then refuses every further call on the transaction, so the whole
+ * transaction must go. *is_dirty_r is set when something was written.
+ */
+enum lm_kind { LK_SET, LK_DEL, LK_ADD, LK_INCR, LK_LPUSH, LK_RMW };
+
+struct lm_req {
+	struct lm_req		*next;
+	enum lm_kind		 kind;
+	const void		*key;
+	size_t			 klen;
+	const void		*val;		/* set, add; lpush: item */
+	size_t			 vlen;
+	uint32_t		 ttl;
+	int64_t			 n;		/* incr */
+	size_t			 keep;		/* lpush */
+	struct buf		*old_r;		/* add */
+	uint32_t		*ttl_r;		/* add */
+	int64_t			*val_r;		/* incr */
+	struct store_rmw	*v;		/* rmw */
+	size_t			 nv;
+	store_rmw_fn		 fn;
+	void			*arg;
+	int			 rc;		/* out */
+	int			 is_done;	/* out, under gc_mu */
+	pthread_cond_t		 cv;		/* done, or lead now */
+	char			 why[256];	/* out, when rc == -1 */
+};
+
 static int
-lm_lpush(struct store *s, const void *key, size_t klen, const void *item,
-    size_t ilen, size_t keep, uint32_t ttl, const char **why_r)
+lm_do_del(struct lm_env *e, MDB_txn *txn, struct lm_req *r, int *is_dirty_r,
+    const char **why_r)
 {
-	struct lm_env *e = lm_env_of(s);
+	MDB_val k, d;
+	int rc, is_dead;
+
+	rc = lm_lookup(e, txn, r->key, r->klen, &d, NULL, &is_dead, why_r);
+	if (rc < 0 || (rc == STORE_ABSENT && !is_dead))
+		return rc;
+	/* Live or expired: either way the record goes. */
+	k.mv_data = (void *)r->key;
+	k.mv_size = r->klen;
+	if ((rc = mdb_del(txn, e->dbi, &k, NULL)) != 0) {
+		*why_r = lm_why("delete", rc);
+		return LM_EMDB;
+	}
+	*is_dirty_r = 1;
+	return is_dead ? STORE_ABSENT : 0;
+}
+
+static int
+lm_do_add(struct lm_env *e, MDB_txn *txn, struct lm_req *r, int *is_dirty_r,
+    const char **why_r)
+{
+	MDB_val d;
+	int rc;
+
+	if (r->old_r != NULL)
+		buf_reset(r->old_r);
+	rc = lm_lookup(e, txn, r->key, r->klen, &d, r->ttl_r, NULL, why_r);
+	if (rc < 0)
+		return rc;
+	if (rc == 0) {
+		if (r->old_r != NULL)
+			buf_add(r->old_r, (char *)d.mv_data + LM_HDR,
+			    d.mv_size - LM_HDR);
+		return STORE_EXISTS;
+	}
+	if (r->ttl_r != NULL)
+		*r->ttl_r = 0;
+	*is_dirty_r = 1;
+	return lm_write(e, txn, r->key, r->klen, lm_expiry(r->ttl), r->val,
+	    r->vlen, NULL, 0, why_r);
+}
+
+static int
+lm_do_incr(struct lm_env *e, MDB_txn *txn, struct lm_req *r,
+    int *is_dirty_r, const char **why_r)
+{
+	MDB_val d;
+	uint64_t exp;
+	int64_t v = 0;
+	char num[24];
+	int rc, len;
+
+	rc = lm_lookup(e, txn, r->key, r->klen, &d, NULL, NULL, why_r);
+	if (rc < 0)
+		return rc;
+	if (rc == 0) {
+		exp = lm_get64(d.mv_data);
+		if (lm_parse_counter((char *)d.mv_data + LM_HDR,
+		    d.mv_size - LM_HDR, &v) == -1) {
+			*why_r = "store: the key holds something that is not "
+			    "a counter";
+			return -1;
+		}
+	} else
+		exp = lm_expiry(r->ttl);
+	if (__builtin_add_overflow(v, r->n, &v)) {
+		*why_r = "store: counter overflow";
+		return -1;
+	}
+	len = snprintf(num, sizeof(num), "%lld", (long long)v);
+	*is_dirty_r = 1;
+	if ((rc = lm_write(e, txn, r->key, r->klen, exp, num, (size_t)len,
+	    NULL, 0, why_r)) != 0)
+		return rc;
+	if (r->val_r != NULL)
+		*r->val_r = v;
+	return 0;
+}
+
+static int
+lm_do_lpush(struct lm_env *e, MDB_txn *txn, struct lm_req *r,
+    int *is_dirty_r, const char **why_r)
+{
 	struct buf nb = BUF_INIT;
 	unsigned char hdr[4];
-	MDB_txn *txn;
 	MDB_val d;
 	size_t keep_bytes = 0, room;
 	int rc;
 
-	if (lm_begin(e, 1, &txn, why_r) == -1)
-		return -1;
-	rc = lm_lookup(e, txn, key, klen, &d, NULL, NULL, why_r);
-	if (rc == -1)
-		goto fail;
-	lm_put32(hdr, (uint32_t)ilen);
+	rc = lm_lookup(e, txn, r->key, r->klen, &d, NULL, NULL, why_r);
+	if (rc < 0)
+		return rc;
+	lm_put32(hdr, (uint32_t)r->vlen);
 	buf_add(&nb, hdr, 4);
-	buf_add(&nb, item, ilen);
+	buf_add(&nb, r->val, r->vlen);
 	room = STORE_VAL_MAX - nb.len;	/* front checked ilen + 4 fits */
 	if (rc == 0) {
 		if (lm_list_walk((unsigned char *)d.mv_data + LM_HDR,
-		    d.mv_size - LM_HDR, keep - 1, room, &keep_bytes) == -1) {
+		    d.mv_size - LM_HDR, r->keep - 1, room, &keep_bytes) ==
+		    -1) {
+			buf_free(&nb);
 			*why_r = "store: the key holds something that is not "
 			    "a list";
-			goto fail;
+			return -1;
 		}
 		/* Copy out: the put below may rewrite the page under d. */
 		buf_add(&nb, (char *)d.mv_data + LM_HDR, keep_bytes);
 	}
-	if (lm_write(e, txn, key, klen, lm_expiry(ttl), nb.p, nb.len, NULL, 0,
-	    why_r) == -1)
-		goto fail;
+	*is_dirty_r = 1;
+	rc = lm_write(e, txn, r->key, r->klen, lm_expiry(r->ttl), nb.p,
+	    nb.len, NULL, 0, why_r);
 	buf_free(&nb);
-	return lm_commit(e, txn, why_r);
-fail:
-	buf_free(&nb);
-	lm_abort(e, txn);
+	return rc;
+}
+
+/*
+ * store_rmw: read every key, let fn decide, write the decisions, all in
+ * one write transaction, so several counters move together or not at
+ * all. Every refusal comes before the first write.
+ */
+static int
+lm_do_rmw(struct lm_env *e, MDB_txn *txn, struct lm_req *r, int *is_dirty_r,
+    const char **why_r)
+{
+	struct store_rmw *v = r->v;
+	MDB_val k, d;
+	size_t i, n = r->nv;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		buf_reset(v[i].val);	/* again if this is a retry */
+		v[i].ttl = 0;
+		v[i].op = STORE_RMW_KEEP;
+		rc = lm_lookup(e, txn, v[i].key, v[i].klen, &d, &v[i].ttl,
+		    NULL, why_r);
+		if (rc < 0)
+			return rc;
+		v[i].is_live = rc == 0;
+		if (rc == 0)
+			buf_add(v[i].val, (char *)d.mv_data + LM_HDR,
+			    d.mv_size - LM_HDR);
+	}
+	if (r->fn(r->arg, v, n, why_r) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (v[i].op == STORE_RMW_PUT &&
+		    v[i].val->len > STORE_VAL_MAX) {
+			*why_r = "store: update value over the cap";
+			return -1;
+		}
+	for (i = 0; i < n; i++) {
+		if (v[i].op == STORE_RMW_PUT) {
+			*is_dirty_r = 1;
+			if ((rc = lm_write(e, txn, v[i].key, v[i].klen,
+			    lm_expiry(v[i].ttl), v[i].val->p, v[i].val->len,
+			    NULL, 0, why_r)) != 0)
+				return rc;
+		} else if (v[i].op == STORE_RMW_DEL) {
+			k.mv_data = (void *)v[i].key;
+			k.mv_size = v[i].klen;
+			rc = mdb_del(txn, e->dbi, &k, NULL);
+			if (rc != 0 && rc != MDB_NOTFOUND) {
+				*why_r = lm_why("delete", rc);
+				return LM_EMDB;
+			}
+			*is_dirty_r |= rc == 0;
+		}
+	}
+	return 0;
+}
+
+static int
+lm_do(struct lm_env *e, MDB_txn *txn, struct lm_req *r, int *is_dirty_r,
+    const char **why_r)
+{
+	switch (r->kind) {
+	case LK_SET:
+		*is_dirty_r = 1;
+		return lm_write(e, txn, r->key, r->klen, lm_expiry(r->ttl),
+		    r->val, r->vlen, NULL, 0, why_r);
+	case LK_DEL:
+		return lm_do_del(e, txn, r, is_dirty_r, why_r);
+	case LK_ADD:
+		return lm_do_add(e, txn, r, is_dirty_r, why_r);
+	case LK_INCR:
+		return lm_do_incr(e, txn, r, is_dirty_r, why_r);
+	case LK_LPUSH:
+		return lm_do_lpush(e, txn, r, is_dirty_r, why_r);
+	case LK_RMW:
+		return lm_do_rmw(e, txn, r, is_dirty_r, why_r);
+	}
+	*why_r = "store: unknown operation";
 	return -1;
+}
+
+/* Keep the outcome of r: why-strings are copied, the thread may differ. */
+static void
+lm_req_done(struct lm_req *r, int rc, const char *why)
+{
+	r->rc = rc < 0 ? -1 : rc;
+	if (rc < 0)
+		snprintf(r->why, sizeof(r->why), "%s", why != NULL ? why :
+		    "store: failed");
+}
+
+/*
+ * One request in a transaction of its own: what every write did before
+ * group commit, and the retry path of a failed group. A transaction that
+ * wrote nothing (add of a live key, rmw keeping all) is aborted: no
+ * flush.
+ */
+static void
+lm_run1(struct lm_env *e, struct lm_req *r)
+{
+	MDB_txn *txn;
+	const char *why = NULL;
+	int rc, is_dirty = 0;
+
+	if (lm_begin(e, 1, &txn, &why) == -1) {
+		lm_req_done(r, -1, why);
+		return;
+	}
+	rc = lm_do(e, txn, r, &is_dirty, &why);
+	if (rc < 0 || !is_dirty)
+		lm_abort(e, txn);
+	else if (lm_commit(e, txn, &why) == -1)
+		rc = -1;
+	lm_req_done(r, rc, why);
+	if (rc >= 0 && is_dirty)
+		__atomic_add_fetch(&e->gc_commits, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * Apply a batch of requests, in queue order, in one write transaction
+ * and commit it once: one flush for them all. If LMDB fails inside the
+ * transaction (map full, I/O error) or at the commit, nothing of the
+ * batch is written; every request is then run again alone, so each gets
+ * the result it would have had without the others (an rmw callback may
+ * thus be called twice). Runs on the leader's thread, see lm_submit.
+ */
+static void
+lm_gc_run(struct lm_env *e, struct lm_req *batch)
+{
+	struct lm_req *r;
+	MDB_txn *txn;
+	const char *why = NULL;
+	int rc, is_dirty = 0;
+
+	if (batch->next == NULL) {
+		lm_run1(e, batch);
+		return;
+	}
+	if (lm_begin(e, 1, &txn, &why) == -1) {
+		for (r = batch; r != NULL; r = r->next)
+			lm_req_done(r, -1, why);
+		return;
+	}
+	for (r = batch; r != NULL; r = r->next) {
+		why = NULL;
+		rc = lm_do(e, txn, r, &is_dirty, &why);
+		if (rc == LM_EMDB) {
+			lm_abort(e, txn);
+			goto alone;
+		}
+		lm_req_done(r, rc, why);
+	}
+	if (!is_dirty)
+		lm_abort(e, txn);
+	else if (lm_commit(e, txn, &why) == -1)
+		goto alone;
+	if (is_dirty)
+		__atomic_add_fetch(&e->gc_commits, 1, __ATOMIC_RELAXED);
+	return;
+alone:
+	for (r = batch; r != NULL; r = r->next)
+		lm_run1(e, r);
+}
+
+/*
+ * Group commit. With sync=full or meta every commit waits for the disk
+ * (an fdatasync, about 0.2 to 2 ms here), and LMDB holds its writer lock
+ * through it, so one transaction per call caps a host at some hundreds
+ * to a few thousand writes per second, whatever the number of threads.
+ * Instead, a caller queues its request; if no thread of this process is
+ * writing, it becomes the leader: it takes the queue (up to LM_GC_MAX
+ * requests), applies them all in one transaction, commits once, marks
+ * them done and wakes their callers. Requests queued meanwhile form the
+ * next batch, led by one of their callers. Every caller returns only
+ * after the commit that holds its request: an acknowledged write is as
+ * durable as before (sync= decides), and reads see it at once. One
+ * caller alone pays what it paid before; many pay one flush between
+ * them. Begin and commit happen on the leader's own thread, as LMDB
+ * requires. Other processes' writers take LMDB's writer lock as before.
+ */
+static int
+lm_submit(struct lm_env *e, struct lm_req *r, const char **why_r)
+{
+	struct lm_req *batch, *last, *next;
+	size_t n;
+
+	__atomic_add_fetch(&e->gc_writes, 1, __ATOMIC_RELAXED);
+	if (!e->is_group) {
+		lm_run1(e, r);		/* group=off: LMDB's lock orders us */
+		goto out;
+	}
+	r->next = NULL;
+	r->is_done = 0;
+	pthread_cond_init(&r->cv, NULL);
+	pthread_mutex_lock(&e->gc_mu);
+	if (e->gc_tail != NULL)
+		e->gc_tail->next = r;
+	else
+		e->gc_head = r;
+	e->gc_tail = r;
+	while (!r->is_done) {
+		if (e->gc_busy) {
+			pthread_cond_wait(&r->cv, &e->gc_mu);
+			continue;
+		}
+		e->gc_busy = 1;
+		batch = last = e->gc_head;
+		for (n = 1; n < LM_GC_MAX && last->next != NULL; n++)
+			last = last->next;
+		e->gc_head = last->next;
+		if (e->gc_head == NULL)
+			e->gc_tail = NULL;
+		last->next = NULL;
+		pthread_mutex_unlock(&e->gc_mu);
+		lm_gc_run(e, batch);
+		pthread_mutex_lock(&e->gc_mu);
+		/*
+		 * Wake exactly the callers done, and the first one queued
+		 * to lead the next batch: waking all is measurably slower.
+		 * Each returns once we unlock, so batch->next is read
+		 * before.
+		 */
+		for (; batch != NULL; batch = next) {
+			next = batch->next;
+			batch->is_done = 1;
+			if (batch != r)
+				pthread_cond_signal(&batch->cv);
+		}
+		e->gc_busy = 0;
+		if (e->gc_head != NULL)
+			pthread_cond_signal(&e->gc_head->cv);
+	}
+	pthread_mutex_unlock(&e->gc_mu);
+	pthread_cond_destroy(&r->cv);
+out:
+	if (r->rc == -1)
+		*why_r = store_whyf("%s", r->why);
+	return r->rc;
+}
+
+static int
+lm_set(struct store *s, const void *key, size_t klen, const void *val,
+    size_t vlen, uint32_t ttl, const char **why_r)
+{
+	struct lm_req r = { .kind = LK_SET, .key = key, .klen = klen,
+	    .val = val, .vlen = vlen, .ttl = ttl };
+
+	return lm_submit(lm_env_of(s), &r, why_r);
+}
+
+static int
+lm_del(struct store *s, const void *key, size_t klen, const char **why_r)
+{
+	struct lm_req r = { .kind = LK_DEL, .key = key, .klen = klen };
+
+	return lm_submit(lm_env_of(s), &r, why_r);
+}
+
+static int
+lm_add(struct store *s, const void *key, size_t klen, const void *val,
+    size_t vlen, uint32_t ttl, struct buf *old_r, uint32_t *ttl_r,
+    const char **why_r)
+{
+	struct lm_req r = { .kind = LK_ADD, .key = key, .klen = klen,
+	    .val = val, .vlen = vlen, .ttl = ttl, .old_r = old_r,
+	    .ttl_r = ttl_r };
+
+	return lm_submit(lm_env_of(s), &r, why_r);
+}
+
+static int
+lm_incr(struct store *s, const void *key, size_t klen, int64_t n,
+    uint32_t ttl, int64_t *val_r, const char **why_r)
+{
+	struct lm_req r = { .kind = LK_INCR, .key = key, .klen = klen,
+	    .n = n, .ttl = ttl, .val_r = val_r };
+
+	return lm_submit(lm_env_of(s), &r, why_r);
+}
+
+static int
+lm_lpush(struct store *s, const void *key, size_t klen, const void *item,
+    size_t ilen, size_t keep, uint32_t ttl, const char **why_r)
+{
+	struct lm_req r = { .kind = LK_LPUSH, .key = key, .klen = klen,
+	    .val = item, .vlen = ilen, .keep = keep, .ttl = ttl };
+
+	return lm_submit(lm_env_of(s), &r, why_r);
+}
+
+static int
+lm_rmw(struct store *s, struct store_rmw *v, size_t n, store_rmw_fn fn,
+    void *arg, const char **why_r)
+{
+	struct lm_req r = { .kind = LK_RMW, .v = v, .nv = n, .fn = fn,
+	    .arg = arg };
+
+	return lm_submit(lm_env_of(s), &r, why_r);
 }
 
 static int
@@ -527,7 +827,7 @@ lm_list(struct store *s, const void *key, size_t klen, struct arena *a,
 	rc = lm_lookup(e, txn, key, klen, &d, NULL, NULL, why_r);
 	if (rc != 0) {
 		lm_abort(e, txn);
-		return rc;
+		return rc < 0 ? -1 : rc;
 	}
 	p = (unsigned char *)d.mv_data + LM_HDR;
 	len = d.mv_size - LM_HDR;
@@ -839,70 +1139,11 @@ lm_stats(struct store *s, struct store_stats *st, const char **why_r)
 	st->map_size = info.me_mapsize;
 	st->readers_used = info.me_numreaders;
 	st->readers_max = info.me_maxreaders;
+	st->writes = __atomic_load_n(&e->gc_writes, __ATOMIC_RELAXED);
+	st->commits = __atomic_load_n(&e->gc_commits, __ATOMIC_RELAXED);
 	snprintf(path, sizeof(path), "%s/data.mdb", e->path);
 	st->file_size = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
 	return 0;
-}
-
-/*
- * store_rmw: read every key, let fn decide, write the decisions, all in
- * one write transaction, so several counters move together or not at
- * all and a message costs one commit (one fsync with sync=full).
- */
-static int
-lm_rmw(struct store *s, struct store_rmw *v, size_t n, store_rmw_fn fn,
-    void *arg, const char **why_r)
-{
-	struct lm_env *e = lm_env_of(s);
-	MDB_txn *txn;
-	MDB_val k, d;
-	size_t i, nw = 0;
-	int rc;
-
-	if (lm_begin(e, 1, &txn, why_r) == -1)
-		return -1;
-	for (i = 0; i < n; i++) {
-		rc = lm_lookup(e, txn, v[i].key, v[i].klen, &d, &v[i].ttl,
-		    NULL, why_r);
-		if (rc == -1)
-			goto fail;
-		v[i].is_live = rc == 0;
-		if (rc == 0)
-			buf_add(v[i].val, (char *)d.mv_data + LM_HDR,
-			    d.mv_size - LM_HDR);
-	}
-	if (fn(arg, v, n, why_r) == -1)
-		goto fail;
-	for (i = 0; i < n; i++) {
-		if (v[i].op == STORE_RMW_PUT) {
-			if (v[i].val->len > STORE_VAL_MAX) {
-				*why_r = "store: update value over the cap";
-				goto fail;
-			}
-			if (lm_write(e, txn, v[i].key, v[i].klen,
-			    lm_expiry(v[i].ttl), v[i].val->p, v[i].val->len,
-			    NULL, 0, why_r) == -1)
-				goto fail;
-			nw++;
-		} else if (v[i].op == STORE_RMW_DEL) {
-			k.mv_data = (void *)v[i].key;
-			k.mv_size = v[i].klen;
-			rc = mdb_del(txn, e->dbi, &k, NULL);
-			if (rc != 0 && rc != MDB_NOTFOUND) {
-				*why_r = lm_why("delete", rc);
-				goto fail;
-			}
-			nw += rc == 0;
-		}
-	}
-	if (nw == 0) {
-		lm_abort(e, txn);	/* nothing to commit: no sync */
-		return 0;
-	}
-	return lm_commit(e, txn, why_r);
-fail:
-	lm_abort(e, txn);
-	return -1;
 }
 
 /* mkdir -p with mode 0700 for every directory we create. */
@@ -931,14 +1172,19 @@ lm_mkdirs(const char *path, const char **why_r)
 	return 0;
 }
 
-/* Parse "sync=full|meta|none" options joined by '&' into env flags. */
+/*
+ * Parse "sync=full|meta|none" and "group=on|off" options joined by '&'
+ * into env flags and the group commit switch (on by default).
+ */
 static int
-lm_opts(const char *opts, unsigned *flags_r, const char **why_r)
+lm_opts(const char *opts, unsigned *flags_r, int *is_group_r,
+    const char **why_r)
 {
 	const char *p = opts, *end;
 	size_t n;
 
 	*flags_r = 0;
+	*is_group_r = 1;
 	while (p != NULL && *p != '\0') {
 		end = strchr(p, '&');
 		n = end != NULL ? (size_t)(end - p) : strlen(p);
@@ -948,9 +1194,13 @@ lm_opts(const char *opts, unsigned *flags_r, const char **why_r)
 			*flags_r = MDB_NOMETASYNC;
 		else if (n == 9 && strncmp(p, "sync=none", n) == 0)
 			*flags_r = MDB_NOSYNC;
+		else if (n == 8 && strncmp(p, "group=on", n) == 0)
+			*is_group_r = 1;
+		else if (n == 9 && strncmp(p, "group=off", n) == 0)
+			*is_group_r = 0;
 		else {
 			*why_r = store_whyf("store: unknown option \"%.*s\" "
-			    "(want sync=full, sync=meta or sync=none)",
+			    "(want sync=full|meta|none or group=on|off)",
 			    (int)(n > 64 ? 64 : n), p);
 			return -1;
 		}
@@ -984,7 +1234,7 @@ lm_check_format(struct lm_env *e, const char **why_r)
 	rc = mdb_get(txn, e->dbi, &k, &d);
 	if (rc == MDB_NOTFOUND && ms.ms_entries == 0 && !e->is_ro) {
 		if (lm_write(e, txn, lm_fmt_key, LM_FMT_KLEN, 0, lm_fmt_val,
-		    LM_FMT_VLEN, NULL, 0, why_r) == -1) {
+		    LM_FMT_VLEN, NULL, 0, why_r) != 0) {
 			lm_abort(e, txn);
 			return -1;
 		}
@@ -1058,6 +1308,7 @@ lm_env_free(struct lm_env *e)
 	if (e->env != NULL)
 		mdb_env_close(e->env);
 	pthread_rwlock_destroy(&e->resize);
+	pthread_mutex_destroy(&e->gc_mu);
 	free(e->path);
 	free(e);
 }
@@ -1080,9 +1331,9 @@ store_lmdb_open(const char *path, const char *opts, size_t map_size,
 	struct lm_env *e;
 	struct stat sb;
 	unsigned flags;
-	int is_new;
+	int is_new, is_group;
 
-	if (lm_opts(opts, &flags, why_r) == -1)
+	if (lm_opts(opts, &flags, &is_group, why_r) == -1)
 		return NULL;
 	if (!is_existing && lm_mkdirs(path, why_r) == -1)
 		return NULL;
@@ -1126,6 +1377,8 @@ store_lmdb_open(const char *path, const char *opts, size_t map_size,
 	e->is_ro = is_existing;
 	e->refs = 1;
 	pthread_rwlock_init(&e->resize, NULL);
+	e->is_group = is_group;
+	pthread_mutex_init(&e->gc_mu, NULL);
 	if (lm_env_open(e, flags, map_size, is_new, why_r) == -1) {
 		pthread_mutex_unlock(&lm_envs_mu);
 		lm_env_free(e);
