@@ -113,8 +113,8 @@ typedef int	(*store_scan_fn)(void *arg, const struct store_entry *e);
  * dies. group=off gives every write call its own transaction (the
  * default, on, lets concurrent calls share commits). Opening the same
  * directory twice in one process shares one environment (and the
- * options of the first open). Returns a handle (caller frees with store_close) or NULL
- * with *why_r.
+ * options of the first open). Returns a handle (caller frees with
+ * store_close) or NULL with *why_r.
  */
 struct store	*store_open(const char *uri, size_t map_size,
     const char **why_r);
