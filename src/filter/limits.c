@@ -377,6 +377,11 @@ lim_fn(void *arg, struct store_rmw *v, size_t n, const char **why_r)
 {
 	struct lim_run *x = arg;
 
+	/*
+	 * The store may run this twice (a shared group commit that failed is
+	 * retried alone): start from a clean result each time.
+	 */
+	memset(x->r, 0, sizeof(*x->r));
 	if (v[V_FROZEN].is_live) {
 		x->r->is_frozen = 1;
 		return 0;		/* held: nothing counted */
