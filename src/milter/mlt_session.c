@@ -216,6 +216,18 @@ cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 		addr = &((struct sockaddr_in *)(void *)sa)->sin_addr;
 	else if (sa != NULL && sa->sa_family == AF_INET6)
 		addr = &((struct sockaddr_in6 *)(void *)sa)->sin6_addr;
+	/*
+	 * Postfix's non_smtpd_milters present a local submission (sendmail,
+	 * pickup) as 127.0.0.1 port 0. No TCP client has source port 0, so
+	 * that is a local submission: outbound, whatever
+	 * milter.trusted_networks says (without this, an empty trusted list
+	 * made local mail inbound and greylisted it).
+	 */
+	if (sa != NULL && sa->sa_family == AF_INET &&
+	    ((struct sockaddr_in *)(void *)sa)->sin_port == 0 &&
+	    ntohl(((struct sockaddr_in *)(void *)sa)->sin_addr.s_addr) ==
+	    INADDR_LOOPBACK)
+		addr = NULL;
 	if (addr != NULL &&
 	    inet_ntop(sa->sa_family, addr, c->ip, sizeof(c->ip)) != NULL) {
 		c->is_local = 0;
