@@ -4,7 +4,7 @@
  * the probes off, one row per (domain, profile, check id, wanted status);
  * profiles and exit codes; the catalogue's integrity; and the parsers of
  * untrusted input (SMTP replies, MTA-STS records and policies, TLS-RPT
- * records). Failures print got/want.
+ * records); the NCSC classes of cipher suites. Failures print got/want.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "audit/audit.h"
+#include "audit/audit_priv.h"
 #include "dns/dns.h"
 #include "lib/arena.h"
 
@@ -456,6 +457,49 @@ test_sts_parsers(void **state)
 	arena_free(&a);
 }
 
+/* The NCSC classes of audit_tls.c, one suite per rule. */
+static void
+test_cipher_class(void **state)
+{
+	static const struct {
+		const char	*name;
+		int		 want;
+	} rows[] = {
+		{ "TLS_AES_256_GCM_SHA384", AUDIT_CIPH_GOOD },
+		{ "TLS_CHACHA20_POLY1305_SHA256", AUDIT_CIPH_GOOD },
+		{ "TLS_AES_128_GCM_SHA256", AUDIT_CIPH_SUFFICIENT },
+		{ "ECDHE-RSA-AES256-GCM-SHA384", AUDIT_CIPH_SUFFICIENT },
+		{ "ECDHE-ECDSA-CHACHA20-POLY1305", AUDIT_CIPH_SUFFICIENT },
+		{ "ECDHE-ECDSA-AES128-CCM", AUDIT_CIPH_SUFFICIENT },
+		{ "ECDHE-ECDSA-AES128-CCM8", AUDIT_CIPH_INSUFFICIENT },
+		{ "ECDHE-RSA-AES256-SHA384", AUDIT_CIPH_PHASE_OUT },
+		{ "ECDHE-RSA-CAMELLIA128-SHA256", AUDIT_CIPH_PHASE_OUT },
+		{ "ECDHE-ARIA256-GCM-SHA384", AUDIT_CIPH_PHASE_OUT },
+		{ "DHE-RSA-AES256-GCM-SHA384", AUDIT_CIPH_PHASE_OUT },
+		{ "DHE-RSA-CHACHA20-POLY1305", AUDIT_CIPH_PHASE_OUT },
+		{ "DHE-RSA-AES128-SHA256", AUDIT_CIPH_PHASE_OUT },
+		{ "ECDHE-RSA-AES128-SHA", AUDIT_CIPH_INSUFFICIENT },
+		{ "DHE-RSA-AES128-SHA", AUDIT_CIPH_INSUFFICIENT },
+		{ "AES256-GCM-SHA384", AUDIT_CIPH_INSUFFICIENT },
+		{ "AES128-SHA", AUDIT_CIPH_INSUFFICIENT },
+		{ "DHE-DSS-AES256-GCM-SHA384", AUDIT_CIPH_INSUFFICIENT },
+		{ "ADH-AES256-GCM-SHA384", AUDIT_CIPH_INSUFFICIENT },
+		{ "AECDH-AES128-SHA", AUDIT_CIPH_INSUFFICIENT },
+		{ "PSK-AES128-GCM-SHA256", AUDIT_CIPH_INSUFFICIENT },
+		{ "NULL-SHA256", AUDIT_CIPH_INSUFFICIENT },
+		{ "NO-SUCH-SUITE", -1 },
+	};
+	size_t i;
+	int got;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if ((got = audit_cipher_class_name(rows[i].name)) !=
+		    rows[i].want)
+			fail_msg("%s: got %d, want %d", rows[i].name, got,
+			    rows[i].want);
+}
+
 int
 main(void)
 {
@@ -466,6 +510,7 @@ main(void)
 		cmocka_unit_test(test_catalogue),
 		cmocka_unit_test(test_smtp_reply),
 		cmocka_unit_test(test_sts_parsers),
+		cmocka_unit_test(test_cipher_class),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -145,21 +145,28 @@ static const struct audit_check audit_checks[] = {
 	    "RFC 8996; RFC 8446", F,
 	    "Disable TLS 1.0/1.1 (Postfix: smtpd_tls_protocols = >=TLSv1.2)."),
 	C1("smtp.tls.ciphers", "smtp", "Good cipher suites", "RFC 9325 4.2",
-	    F, NULL),
+	    F, "Accept only ECDHE with AES-GCM or ChaCha20 in TLS 1.2 "
+	    "(Postfix: smtpd_tls_ciphers = high, tls_high_cipherlist = "
+	    "ECDHE+AESGCM:ECDHE+CHACHA20)."),
 	C1("smtp.tls.cipher_order", "smtp", "Server cipher preference",
-	    "RFC 9325 4.2", I, NULL),
+	    "RFC 9325 4.2", I, "Prefer the server's order (Postfix: "
+	    "tls_preempt_cipherlist = yes) or drop the weaker suites."),
 	C1("smtp.tls.kex_params", "smtp", "Key exchange parameters",
-	    "RFC 9325 4.3; RFC 7919", F, NULL),
+	    "RFC 9325 4.3; RFC 7919", F, "Drop static RSA key exchange "
+	    "(Postfix: smtpd_tls_exclude_ciphers = kRSA), use DH groups of "
+	    "2048 bits or more and the curves P-256, P-384, X25519."),
 	C1("smtp.tls.kex_hash", "smtp", "Key exchange signature hash",
-	    "RFC 9155", W, NULL),
+	    "RFC 9155", W, "Refuse SHA-1 signatures (OpenSSL security "
+	    "level 1 or more does)."),
 	C1("smtp.tls.compression", "smtp", "No TLS compression",
-	    "RFC 9325 3.3", F, NULL),
+	    "RFC 9325 3.3", F, "Disable TLS compression (CRIME)."),
 	C1("smtp.tls.secure_reneg", "smtp", "Secure renegotiation",
-	    "RFC 5746", F, NULL),
+	    "RFC 5746", F, "Upgrade the MTA's TLS library."),
 	C1("smtp.tls.client_reneg", "smtp", "Client renegotiation limited",
-	    "RFC 9325", I, NULL),
+	    "RFC 9325", I, "Refuse client-initiated renegotiation "
+	    "(Postfix: tls_ssl_options = NO_RENEGOTIATION)."),
 	C1("smtp.tls.zero_rtt", "smtp", "No 0-RTT early data",
-	    "RFC 8446 8", F, NULL),
+	    "RFC 8446 8", F, "Disable TLS 1.3 early data on the MTA."),
 	C4("smtp.tls.ems", "smtp", "Extended master secret",
 	    "RFC 7627", W, F, W, W,
 	    "Upgrade the TLS library of the MTA (EMS is on by default in "
@@ -185,9 +192,11 @@ static const struct audit_check audit_checks[] = {
 	    "Publish CAA \"0 issue\" for the CA that issues the MX "
 	    "certificates."),
 	C1("smtp.relay.closed", "smtp", "No open relay", "RFC 5321 7.1", F,
-	    NULL),
+	    "Refuse recipients in other domains unless the client "
+	    "authenticates (Postfix: reject_unauth_destination)."),
 	C1("smtp.postmaster", "smtp", "postmaster accepted",
-	    "RFC 5321 4.5.1", W, NULL),
+	    "RFC 5321 4.5.1", W, "Accept postmaster@ of every mail domain "
+	    "(an alias to a person)."),
 	C1("smtp.vrfy_expn", "smtp", "VRFY disabled", "RFC 5321 7.3", I,
 	    "Disable VRFY (Postfix: disable_vrfy_command = yes)."),
 	/* DANE */

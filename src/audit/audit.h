@@ -118,6 +118,9 @@ struct audit_opts {
 	size_t			 nselectors;
 	int			 no_smtp;	/* skip the SMTP probes */
 	int			 no_https;	/* skip the MTA-STS fetch */
+	int			 rcpt_tests;	/* opt-in: RCPT relay and
+						   postmaster tests */
+	int			 no_tls_scan;	/* skip the TLS parameter scan */
 	const char		*trust_anchor;	/* reported in JSON only */
 	int			 is_validating;	/* resolver validates */
 };

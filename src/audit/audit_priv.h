@@ -9,6 +9,8 @@
 #include <netinet/in.h>
 #include <pthread.h>
 
+#include <openssl/ssl.h>
+
 #include "audit/audit.h"
 #include "dns/dns.h"
 
@@ -23,6 +25,7 @@ struct audit_mx;
 
 struct audit_probe {
 	const char		*host;		/* MX name */
+	const char		*domain;	/* the audited domain */
 	struct audit_addr	 addr;
 	const char		*connect_to;	/* address used, text */
 	unsigned		 port;
@@ -56,6 +59,34 @@ struct audit_probe {
 	int			 dane_ok;	/* a usable TLSA matched */
 	const char		*dane_why;
 	const char		*chain;		/* "depth: subject" lines */
+	/* TLS parameter scan (audit_tls.c); strings NULL when unseen. */
+	int			 scan_done;
+	const char		*scan_why;	/* TLS 1.2 session failed */
+	const char		*ciph_insuf;	/* accepted, space-separated */
+	const char		*ciph_phase;
+	size_t			 n_insuf_offer, n_phase_offer;
+	int			 order;		/* -1 n/a, 1 server, 0 client */
+	const char		*order_ev;
+	const char		*rsa_kex;	/* static-RSA suite accepted */
+	const char		*dhe_suite;	/* DHE suite accepted */
+	int			 dhe_bits;
+	const char		*group;		/* TLS 1.3 key share group */
+	int			 group_ok;
+	const char		*kex_hash;	/* TLS 1.2 SKE signature hash */
+	int			 sha1_sig;	/* SHA-1 SKE signature accepted */
+	const char		*comp;		/* compression method used */
+	int			 comp_offered;	/* our OpenSSL offered one */
+	int			 secure_reneg;	/* RFC 5746; -1 n/a */
+	int			 reneg_n;	/* client renegotiations done */
+	const char		*reneg_why;	/* why the next one failed */
+	long			 early_max;	/* ticket max_early_data, -1 */
+	int			 early_ok;	/* early data accepted */
+	const char		*early_why;
+	/* Opt-in RCPT tests (--smtp-rcpt-tests). */
+	int			 rcpt_done;
+	const char		*rcpt_why;	/* could not test */
+	int			 relay_code, pm_code;
+	const char		*relay_line, *pm_line;
 	struct arena		*a;		/* the thread's own arena */
 	const struct audit_opts	*o;		/* inputs, read-only */
 	const struct audit_mx	*m;
@@ -134,6 +165,48 @@ size_t	audit_txts(struct audit_ctx *x, const struct dns_answer *ans,
 int	audit_name_match(const char *pat, const char *name);
 /* Is the address private, loopback, link-local or reserved? */
 int	audit_addr_is_special(const struct audit_addr *ad);
+
+/* One SMTP connection of a probe (audit_smtp.c). */
+struct audit_conn {
+	int		 fd;
+	SSL		*ssl;
+	char		*buf;
+	size_t		 len;
+	unsigned	 timeout_ms;
+	struct arena	*a;
+};
+
+/*
+ * Connect to the probe's address, read the greeting and send EHLO. 0 with
+ * *c set up (close it with audit_conn_close()), or -1 with *why_r.
+ */
+int	audit_conn_smtp(struct audit_probe *p, struct audit_conn *c,
+    const char **why_r);
+/* Send line, read the reply: its code, or -1 with *why_r. */
+int	audit_conn_cmd(struct audit_conn *c, const char *line,
+    struct audit_smtp_reply *r, const char **why_r);
+void	audit_conn_close(struct audit_conn *c);
+
+/*
+ * The TLS parameter scan and the RCPT tests of one probe (audit_tls.c),
+ * run in the probe's thread after the main session; and the findings
+ * from them, run after the join.
+ */
+void	audit_tls_scan(struct audit_probe *p);
+void	audit_rcpt_probe(struct audit_probe *p);
+void	audit_tls_findings(struct audit_ctx *x);
+void	audit_rcpt_findings(struct audit_ctx *x);
+
+/* NCSC class of a cipher suite (audit_tls.c), by OpenSSL name. */
+enum audit_cipher_class {
+	AUDIT_CIPH_GOOD = 0,
+	AUDIT_CIPH_SUFFICIENT,
+	AUDIT_CIPH_PHASE_OUT,
+	AUDIT_CIPH_INSUFFICIENT
+};
+/* The class of the suite named name; -1 if this OpenSSL lacks it. */
+int	audit_cipher_class_name(const char *name);
+const char *audit_cipher_class_str(enum audit_cipher_class c);
 
 /* Areas. */
 void	audit_dns(struct audit_ctx *x);

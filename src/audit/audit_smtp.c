@@ -4,7 +4,9 @@
  * OpenSSL, then the certificate chain, host name (RFC 6125), validity,
  * key and signature hash, and DANE-TLSA matching with OpenSSL's DANE
  * support (RFC 7672 3, RFC 7671). A second connection tries TLS 1.0/1.1
- * only (RFC 8996). The probe never sends MAIL or RCPT.
+ * only (RFC 8996); audit_tls.c then scans suites, key exchange and
+ * extensions over more connections. MAIL and RCPT are sent only by the
+ * opt-in relay and postmaster tests (audit_tls.c), never DATA.
  *
  * Verification is off during the handshake so that a bad certificate is
  * reported as such and never as "no STARTTLS"; trust is then computed
@@ -98,21 +100,9 @@ audit_smtp_reply_parse(struct arena *a, const char *p, size_t len,
 	return 1;
 }
 
-/*
- * The connection of one probe.
- */
-struct conn {
-	int		 fd;
-	SSL		*ssl;
-	char		*buf;
-	size_t		 len;
-	unsigned	 timeout_ms;
-	struct arena	*a;
-};
-
 static int
-conn_open(struct conn *c, const char *addr, unsigned port, int *refused_r,
-    const char **why_r)
+conn_open(struct audit_conn *c, const char *addr, unsigned port,
+    int *refused_r, const char **why_r)
 {
 	struct sockaddr_storage ss;
 	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
@@ -168,7 +158,7 @@ conn_open(struct conn *c, const char *addr, unsigned port, int *refused_r,
 }
 
 static void
-conn_close(struct conn *c)
+conn_close(struct audit_conn *c)
 {
 	if (c->ssl != NULL) {
 		SSL_shutdown(c->ssl);
@@ -184,7 +174,7 @@ conn_close(struct conn *c)
 }
 
 static int
-conn_write(struct conn *c, const char *s)
+conn_write(struct audit_conn *c, const char *s)
 {
 	size_t n = strlen(s);
 	ssize_t w;
@@ -202,7 +192,7 @@ conn_write(struct conn *c, const char *s)
 
 /* Read one reply. Returns its code, or -1 with *why_r. */
 static int
-conn_reply(struct conn *c, struct audit_smtp_reply *r, const char **why_r)
+conn_reply(struct audit_conn *c, struct audit_smtp_reply *r, const char **why_r)
 {
 	ssize_t n;
 	int rc;
@@ -237,7 +227,7 @@ conn_reply(struct conn *c, struct audit_smtp_reply *r, const char **why_r)
 }
 
 static int
-cmd(struct conn *c, const char *line, struct audit_smtp_reply *r,
+cmd(struct audit_conn *c, const char *line, struct audit_smtp_reply *r,
     const char **why_r)
 {
 	if (conn_write(c, line) == -1) {
@@ -410,7 +400,7 @@ dane_setup(SSL *ssl, const struct audit_mx *m)
 }
 
 static int
-tls_start(struct conn *c, SSL_CTX *ctx, const char *host,
+tls_start(struct audit_conn *c, SSL_CTX *ctx, const char *host,
     const struct audit_mx *m, int *dane_r, const char **why_r)
 {
 	unsigned long e;
@@ -433,7 +423,7 @@ tls_start(struct conn *c, SSL_CTX *ctx, const char *host,
 
 /* Greeting, EHLO and STARTTLS on an open connection. */
 static int
-smtp_start(struct conn *c, struct audit_probe *p, const char *ehlo,
+smtp_start(struct audit_conn *c, struct audit_probe *p, const char *ehlo,
     int record, const char **why_r)
 {
 	struct audit_smtp_reply r;
@@ -470,7 +460,7 @@ static void
 probe_old_tls(struct audit_probe *p, const struct audit_opts *o,
     const char *ehlo)
 {
-	struct conn c = { -1, NULL, NULL, 0, 0, p->a };
+	struct audit_conn c = { -1, NULL, NULL, 0, 0, p->a };
 	struct audit_smtp_reply r;
 	SSL_CTX *ctx = tls_ctx(o, 1);
 	const char *why;
@@ -496,7 +486,7 @@ probe_run(void *arg)
 	const struct audit_mx *m = p->m;
 	const char *ehlo = o->ehlo_name != NULL ? o->ehlo_name :
 	    "mxwarden.invalid", *why = NULL;
-	struct conn c = { -1, NULL, NULL, 0, 0, p->a };
+	struct audit_conn c = { -1, NULL, NULL, 0, 0, p->a };
 	struct audit_smtp_reply r;
 	uint64_t t0 = clock_mono_us();
 	SSL_CTX *ctx = NULL;
@@ -514,6 +504,8 @@ probe_run(void *arg)
 		goto done;
 	}
 	p->greet_ms = (clock_mono_us() - t0) / 1000;
+	if (o->rcpt_tests)
+		audit_rcpt_probe(p);
 	rc = cmd(&c, "VRFY postmaster\r\n", &r, &why);
 	p->has_vrfy = rc == 250 || rc == 252;
 	if (rc == -1) {
@@ -550,6 +542,8 @@ probe_run(void *arg)
 	(void)cmd(&c, "QUIT\r\n", &r, &why);
 	conn_close(&c);
 	probe_old_tls(p, o, ehlo);
+	if (!o->no_tls_scan)
+		audit_tls_scan(p);
 done:
 	if (p->is_connected && c.fd != -1 && c.ssl == NULL)
 		(void)conn_write(&c, "QUIT\r\n");
@@ -558,6 +552,39 @@ done:
 	ERR_clear_error();
 	p->is_done = 1;
 	return NULL;
+}
+
+int
+audit_conn_smtp(struct audit_probe *p, struct audit_conn *c,
+    const char **why_r)
+{
+	const struct audit_opts *o = p->o;
+	int refused;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	c->a = p->a;
+	c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : AUDIT_TIMEOUT_MS;
+	if (conn_open(c, p->connect_to, p->port, &refused, why_r) == -1 ||
+	    smtp_start(c, p, o->ehlo_name != NULL ? o->ehlo_name :
+	    "mxwarden.invalid", 0, why_r) == -1) {
+		conn_close(c);
+		return -1;
+	}
+	return 0;
+}
+
+int
+audit_conn_cmd(struct audit_conn *c, const char *line,
+    struct audit_smtp_reply *r, const char **why_r)
+{
+	return cmd(c, line, r, why_r);
+}
+
+void
+audit_conn_close(struct audit_conn *c)
+{
+	conn_close(c);
 }
 
 static void
@@ -606,6 +633,7 @@ audit_probe_start(struct audit_ctx *x)
 			struct audit_probe *p = &x->probe[x->nprobe++];
 
 			p->host = x->mx[i].host;
+			p->domain = x->domain;
 			p->addr = x->mx[i].addr[j];
 			p->a = arena_new();
 			arena_defer(x->a, free_arena, p->a);
@@ -640,22 +668,13 @@ static const char *const smtp_ids[] = {
 	"smtp.reach", "smtp.greeting.time", "smtp.starttls.offered",
 	"smtp.tls.version", "smtp.tls.ems", "smtp.cert.trust",
 	"smtp.cert.hostname", "smtp.cert.expiry", "smtp.cert.pubkey",
-	"smtp.cert.signature", "smtp.vrfy_expn", "mx.ipv6.reach"
+	"smtp.cert.signature", "smtp.vrfy_expn", "mx.ipv6.reach",
+	"smtp.tls.ciphers", "smtp.tls.cipher_order", "smtp.tls.kex_params",
+	"smtp.tls.kex_hash", "smtp.tls.compression", "smtp.tls.secure_reneg",
+	"smtp.tls.client_reneg", "smtp.tls.zero_rtt", "smtp.relay.closed",
+	"smtp.postmaster"
 };
 #define NSMTP_IDS	(sizeof(smtp_ids) / sizeof(smtp_ids[0]))
-
-static void
-not_implemented(struct audit_ctx *x)
-{
-	audit_skip(x, "not implemented: needs a scan of every suite, "
-	    "group and extension the server accepts", "smtp.tls.ciphers",
-	    "smtp.tls.cipher_order", "smtp.tls.kex_params",
-	    "smtp.tls.kex_hash", "smtp.tls.compression",
-	    "smtp.tls.secure_reneg", "smtp.tls.client_reneg",
-	    "smtp.tls.zero_rtt", NULL);
-	audit_skip(x, "not implemented (an opt-in test that sends RCPT)",
-	    "smtp.relay.closed", "smtp.postmaster", NULL);
-}
 
 static void
 reach(struct audit_ctx *x, size_t *nup_r)
@@ -884,7 +903,6 @@ audit_smtp(struct audit_ctx *x)
 {
 	size_t i, up;
 
-	not_implemented(x);
 	if (x->is_null_mx || x->nmx == 0 || x->nprobe == 0 ||
 	    x->o->no_smtp) {
 		for (i = 0; i < NSMTP_IDS; i++)
@@ -896,6 +914,8 @@ audit_smtp(struct audit_ctx *x)
 	reach(x, &up);
 	tls_findings(x);
 	cert_findings(x);
+	audit_tls_findings(x);
+	audit_rcpt_findings(x);
 }
 
 /*

@@ -53,6 +53,12 @@ check_usage(FILE *f)
 	    "  --timeout SECONDS     per SMTP/HTTPS step (default 10)\n"
 	    "  --no-smtp             do not connect to the MX hosts\n"
 	    "  --no-https            do not fetch the MTA-STS policy\n"
+	    "  --no-tls-scan         skip the scan of suites, key exchange\n"
+	    "                        and TLS extensions (about 10 more\n"
+	    "                        connections per MX address)\n"
+	    "  --smtp-rcpt-tests     opt-in: test for an open relay and\n"
+	    "                        postmaster@DOMAIN with MAIL FROM:<> and\n"
+	    "                        RCPT (never DATA)\n"
 	    "  --trust-anchor FILE   DNSSEC trust anchor (DS/DNSKEY) for a\n"
 	    "                        test zone, besides the root's\n"
 	    "  --ca-file FILE        extra trusted CAs (PEM) for the SMTP and\n"
@@ -165,6 +171,10 @@ parse_args(struct cli *c, int argc, char **argv, struct check_args *k)
 			k->o.no_smtp = 1, val = 0;
 		else if (strcmp(o, "--no-https") == 0)
 			k->o.no_https = 1, val = 0;
+		else if (strcmp(o, "--smtp-rcpt-tests") == 0)
+			k->o.rcpt_tests = 1, val = 0;
+		else if (strcmp(o, "--no-tls-scan") == 0)
+			k->o.no_tls_scan = 1, val = 0;
 		else if (o[0] != '-') {
 			k->dom[k->ndom++] = o;
 			continue;

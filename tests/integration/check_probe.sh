@@ -83,7 +83,7 @@ TLSA_OTHER=$(spki "$C/e.pem")
 
 # --- Postfix: one smtpd listener per case --------------------------------
 declare -A PORT
-for n in v e soon h w s n closed; do
+for n in v e soon h w s n closed g p q o; do
 	PORT[$n]=$(mxw_free_port)
 done
 mkdir -p "$PF_DIR/etc" "$PF_DIR/queue" "$PF_DIR/data"
@@ -116,6 +116,10 @@ alias_database =
 smtpd_tls_security_level = may
 smtpd_tls_chain_files = $C/v.chain
 smtpd_tls_protocols = >=TLSv1.2
+# The opt-in RCPT tests: loopback is not a trusted network here, so only
+# the open-relay listener (o) relays; postmaster@g.probe.test is ours.
+mynetworks = 192.0.2.1/32
+relay_domains = g.probe.test
 EOF
 {
 	grep -v '^smtp      inet' /etc/postfix/master.cf
@@ -125,8 +129,30 @@ EOF
 		printf '  -o myhostname=mx-%s.probe.test\n' "$n"
 		[ "$n" != w ] ||
 		    printf '  -o tls_config_file=%s\n%s\n' \
-		    "$PF_DIR/openssl.cnf" "  -o smtpd_tls_protocols=>=TLSv1"
+		    "$PF_DIR/openssl.cnf" "  -o smtpd_tls_protocols=>=TLSv1" &&
+		    printf '%s\n' "  -o smtpd_tls_ciphers=low" \
+		    "  -o tls_ssl_options=0x100" \
+		    "  -o tls_low_cipherlist=ALL:COMPLEMENTOFALL:@SECLEVEL=0"
 	done
+	# TLS parameter cases, all with the valid certificate: g accepts
+	# only sufficient suites at security level 2; p adds a phase-out
+	# suite and follows the client's order, q the same with the
+	# server's order; w (above) takes every suite at level 0, 1024-bit
+	# DH, SHA-1 signatures, and client renegotiation (OpenSSL's
+	# SSL_OP_ALLOW_CLIENT_RENEGOTIATION, 0x100: OpenSSL 3 servers refuse
+	# it by default); o is an open relay for loopback clients.
+	mxw_pf_listener "${PORT[g]}" "$C/v.chain" mx-g.probe.test \
+	    smtpd_tls_ciphers=high tls_preempt_cipherlist=yes \
+	    "tls_high_cipherlist=ECDHE+AESGCM:ECDHE+CHACHA20:@SECLEVEL=2"
+	mxw_pf_listener "${PORT[p]}" "$C/v.chain" mx-p.probe.test \
+	    smtpd_tls_ciphers=high tls_preempt_cipherlist=no \
+	    "tls_high_cipherlist=ECDHE+AES+SHA384:ECDHE+AESGCM:@SECLEVEL=2"
+	mxw_pf_listener "${PORT[q]}" "$C/v.chain" mx-q.probe.test \
+	    smtpd_tls_ciphers=high tls_preempt_cipherlist=yes \
+	    "tls_high_cipherlist=ECDHE+AESGCM:ECDHE+AES+SHA384:@SECLEVEL=2"
+	mxw_pf_listener "${PORT[o]}" "$C/v.chain" mx-o.probe.test \
+	    mynetworks=127.0.0.0/8 \
+	    smtpd_relay_restrictions=permit_mynetworks,reject
 	printf '127.0.0.1:%s inet n - n - - smtpd\n' "${PORT[n]}"
 	printf '  -o smtpd_tls_security_level=none\n'
 } >"$PF_DIR/etc/master.cf"
@@ -136,11 +162,8 @@ if ! postfix -c "$PF_DIR/etc" start >"$PF_DIR/start.log" 2>&1; then
 	cat "$PF_DIR/check.log" "$PF_DIR/start.log" >&2
 	exit 1
 fi
-for n in v e soon h w s n; do
-	for _ in $(seq 1 50); do
-		(exec 3<>/dev/tcp/127.0.0.1/"${PORT[$n]}") 2>/dev/null && break
-		sleep 0.1
-	done
+for n in v e soon h w s n g p q o; do
+	mxw_wait_tcp "${PORT[$n]}"
 done
 
 # --- nginx: MTA-STS policies ---------------------------------------------
@@ -190,12 +213,12 @@ NG_PID=$(cat "$NG/nginx.pid")
 Z="$WORK/probe.zone"
 {
 	echo '$TTL 300'
-	for d in v e soon h w s n r multi closed; do
+	for d in v e soon h w s n r multi closed g p q o; do
 		echo "$d.probe.test. SOA ns.probe.test. h.probe.test. 1 7200 3600 1209600 3600"
 		echo "$d.probe.test. TXT \"v=spf1 -all\""
 		echo "_dmarc.$d.probe.test. TXT \"v=DMARC1; p=reject\""
 	done
-	for n in v e soon h w s n closed; do
+	for n in v e soon h w s n closed g p q o; do
 		echo "$n.probe.test. MX 10 mx-$n.probe.test."
 		echo "mx-$n.probe.test. A 127.0.0.1"
 	done
@@ -214,7 +237,7 @@ Z="$WORK/probe.zone"
 
 NOW=$(($(date +%s) + 3 * 86400))
 MAP=""
-for n in v e soon h w s n closed; do
+for n in v e soon h w s n closed g p q o; do
 	MAP="$MAP --smtp-port mx-$n.probe.test=${PORT[$n]}"
 done
 # audit DOMAIN: JSON of the audit in $WORK/DOMAIN.json, exit code in RC.
@@ -223,7 +246,7 @@ audit() {
 	# shellcheck disable=SC2086
 	"$MXW_BIN" --dns-zone "$Z" --now "$NOW" check "$1" --json \
 	    --ca-file "$C/ca.pem" --https-addr 127.0.0.1 --https-port "$HP" \
-	    --timeout 5 $MAP >"$WORK/$1.json" 2>"$WORK/$1.err"
+	    --timeout 5 $MAP "${@:2}" >"$WORK/$1.json" 2>"$WORK/$1.err"
 	RC=$?
 	set -e
 }
@@ -297,6 +320,41 @@ T1=$(date +%s%N)
 echo "check_probe: audit of multi.probe.test (2 MX probed in parallel) took $(((T1 - T0) / 1000000)) ms"
 want multi.probe.test smtp.cert.expiry fail "mx-e.probe.test"
 want multi.probe.test smtp.reach pass "mx-v.probe.test"
+
+# TLS parameters (audit_tls.c) and the opt-in RCPT tests.
+T0=$(date +%s%N)
+audit g.probe.test --smtp-rcpt-tests
+T1=$(date +%s%N)
+echo "check_probe: audit of g.probe.test with the TLS scan and RCPT tests took $(((T1 - T0) / 1000000)) ms"
+want g.probe.test smtp.tls.ciphers pass "accepted none"
+want g.probe.test smtp.tls.cipher_order pass
+want g.probe.test smtp.tls.kex_params pass "static RSA key exchange refused"
+want g.probe.test smtp.tls.kex_hash pass "SHA-1-only signature algorithms refused"
+want g.probe.test smtp.tls.compression pass "compression none"
+want g.probe.test smtp.tls.secure_reneg pass "renegotiation_info present"
+want g.probe.test smtp.tls.client_reneg pass "0 client-initiated"
+want g.probe.test smtp.tls.zero_rtt pass "max_early_data 0"
+want g.probe.test smtp.relay.closed pass "unrelated.example>: 454"
+want g.probe.test smtp.postmaster pass "postmaster@g.probe.test>: 250"
+audit w.probe.test --smtp-rcpt-tests
+want w.probe.test smtp.tls.ciphers fail "AES128-SHA"
+want w.probe.test smtp.tls.cipher_order info "server chose"
+want w.probe.test smtp.tls.kex_params fail "1024-bit group"
+want w.probe.test smtp.tls.kex_params fail "static RSA key exchange accepted"
+want w.probe.test smtp.tls.kex_hash warn "SHA-1-only signature algorithms accepted"
+want w.probe.test smtp.tls.client_reneg info "11 client-initiated"
+want w.probe.test smtp.postmaster warn "postmaster@w.probe.test>: 454"
+audit p.probe.test
+want p.probe.test smtp.tls.ciphers warn "ECDHE-RSA-AES256-SHA384"
+want p.probe.test smtp.tls.cipher_order info "server chose ECDHE-RSA-AES256-SHA384"
+want p.probe.test smtp.relay.closed skip "opt-in"
+audit q.probe.test
+want q.probe.test smtp.tls.ciphers warn
+want q.probe.test smtp.tls.cipher_order pass "server chose ECDHE-RSA-AES"
+audit o.probe.test --smtp-rcpt-tests --no-tls-scan
+want o.probe.test smtp.relay.closed fail "unrelated.example>: 250"
+want o.probe.test smtp.tls.ciphers skip "--no-tls-scan"
+grep -q 'DATA' "$PF_DIR/postfix.log" && bad "a probe sent DATA"
 
 # Text report: grouped, with the fix line.
 "$MXW_BIN" --dns-zone "$Z" --now "$NOW" check h.probe.test --no-color \

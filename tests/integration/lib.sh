@@ -243,3 +243,18 @@ mxw_delivered() {
 	done
 	return 1
 }
+
+# Print a master.cf entry for an extra smtpd listener on 127.0.0.1@PORT
+# with its own certificate chain file (key and certificates, "" for
+# none) and myhostname, plus "-o" overrides given as PARAM=VALUE
+# arguments. Append the output to the instance's master.cf.
+mxw_pf_listener() {
+	local port=$1 chain=$2 host=$3 kv
+	shift 3
+	printf '127.0.0.1:%s inet n - n - - smtpd\n' "$port"
+	[ -z "$chain" ] || printf '  -o smtpd_tls_chain_files=%s\n' "$chain"
+	printf '  -o myhostname=%s\n' "$host"
+	for kv in "$@"; do
+		printf '  -o %s\n' "$kv"
+	done
+}
