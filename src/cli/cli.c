@@ -21,6 +21,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "greylist", cmd_greylist, "list, allow or remove greylist entries" },
 	{ "limits", cmd_limits, "sending limits and frozen senders" },
 	{ "milter", cmd_milter, "run the mail filter daemon for Postfix" },
+	{ "rules", cmd_rules, "check, count and test content rules" },
 	{ "spf", cmd_spf, "evaluate and explain SPF for a client and sender" },
 	{ "scan", cmd_scan, "run messages through the pipeline" },
 	{ "store", cmd_store, "inspect the state store (stats, dump)" },

@@ -76,5 +76,6 @@ int	cmd_arc(struct cli *c, int argc, char **argv);
 int	cmd_dmarc(struct cli *c, int argc, char **argv);
 int	cmd_spf(struct cli *c, int argc, char **argv);
 int	cmd_limits(struct cli *c, int argc, char **argv);
+int	cmd_rules(struct cli *c, int argc, char **argv);
 
 #endif

@@ -1,0 +1,122 @@
+/*
+ * Inside the rule engine: the rule table built by rules_parse.c,
+ * compiled by rules_compile.c and run by rules.c. Not for use outside
+ * src/filter/rules*.c.
+ */
+#ifndef MXW_RULES_INT_H
+#define MXW_RULES_INT_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <hs/hs.h>
+#include <pcre2.h>
+
+#include "filter/rules.h"
+
+/* Header modifiers. */
+enum { HM_NONE = 0, HM_NAME, HM_ADDR, HM_RAW };
+
+/* Regex flags as written after the closing delimiter. */
+#define RF_I	0x01
+#define RF_S	0x02
+#define RF_M	0x04
+#define RF_X	0x08
+
+/* Pattern engines. */
+enum { ENG_NONE = 0, ENG_HS, ENG_PREFILTER, ENG_PCRE };
+
+/* Meta expression tokens in reverse Polish notation. */
+enum meta_op {
+	MO_NUM, MO_RULE, MO_NOT, MO_NEG, MO_MUL, MO_DIV, MO_ADD, MO_SUB,
+	MO_LT, MO_GT, MO_LE, MO_GE, MO_EQ, MO_NE, MO_AND, MO_OR
+};
+
+struct meta_tok {
+	enum meta_op	 op;
+	double		 num;
+	size_t		 rule;		/* MO_RULE: index, once resolved */
+	char		*name;		/* MO_RULE: as written */
+};
+
+struct rule {
+	char		*name;
+	int		 type;		/* enum rules_type; -1 undefined */
+	char		*hdr;		/* header name, ALL, ToCc... */
+	int		 hmod;		/* HM_* */
+	int		 negate;	/* !~ */
+	char		*unset;		/* [if-unset: ...] or NULL */
+	char		*re;		/* pattern (tags replaced) */
+	unsigned	 rf;		/* RF_* */
+	struct meta_tok	*meta;
+	size_t		 nmeta;
+	double		 score;
+	int		 has_score;
+	char		*desc;
+	int		 multiple;
+	int		 maxhits;
+	int		 is_net;
+	char		*route;		/* folder, or NULL */
+	char		*skip;		/* reason, or NULL: evaluated */
+	char		*file;
+	unsigned	 line;
+	int		 eng;		/* ENG_* */
+	pcre2_code	*pc;		/* ENG_PREFILTER, ENG_PCRE */
+	size_t		 scope;		/* index in rules->scopes */
+	int		 order;		/* meta evaluation order */
+};
+
+/* One Hyperscan database and the rules it reports. */
+struct scope {
+	int		 type;		/* RULES_T_* of its rules */
+	char		*hdr;		/* header scopes: field expression */
+	int		 hmod;
+	hs_database_t	*db;
+	size_t		*ids;		/* Hyperscan id -> rule index */
+	size_t		 nids;
+	size_t		*pcre;		/* PCRE2-only rules of the scope */
+	size_t		 npcre;
+	size_t		*neg;		/* header: !~ and if-unset rules */
+	size_t		 nneg;
+};
+
+struct rules {
+	struct rule	*v;
+	size_t		 n, cap;
+	struct scope	*sc;
+	size_t		 nsc;
+	size_t		*metas;		/* meta rules in evaluation order */
+	size_t		 nmetas;
+	size_t		*exists;	/* exists: rules */
+	size_t		 nexists;
+	size_t		 nfiles, nignored;
+	char		*route_header;
+	/* Hyperscan scratch pool: one per concurrent caller. */
+	pthread_mutex_t	 mu;
+	hs_scratch_t	*proto;
+	hs_scratch_t	**pool;
+	size_t		 npool, cappool;
+	/* Name lookup: open addressing over v. */
+	size_t		*hash;
+	size_t		 hashcap;
+};
+
+/* rules_parse.c */
+int	rules_parse(struct rules *r, const struct rules_src *src, size_t n,
+    char **why_r);
+/* Skip network tests, resolve metas, skip metas on skipped rules. */
+void	rules_resolve(struct rules *r);
+struct rule *rules_find(const struct rules *r, const char *name);
+int	rules_meta_parse(const char *expr, struct meta_tok **v_r,
+    size_t *n_r, const char **why_r);
+double	rules_meta_eval(const struct meta_tok *v, size_t n,
+    const double *val);
+void	rules_meta_free(struct meta_tok *v, size_t n);
+
+/* rules_compile.c */
+int	rules_compile(struct rules *r, char **why_r);
+hs_scratch_t *rules_scratch_get(struct rules *r);
+void	rules_scratch_put(struct rules *r, hs_scratch_t *s);
+
+#endif
