@@ -6,7 +6,9 @@
  * envelope comes from options, or else from the message's own headers:
  * the sender from Return-Path, the client address and HELO name from the
  * topmost Received field. A directory is scanned with one worker thread
- * per core and ends with a summary.
+ * per core and ends with a summary. With --store DIR the stateful checks
+ * (greylisting, sending limits, compromise detection) read and update
+ * that store as the milter does; without it scan keeps no state.
  */
 #include <dirent.h>
 #include <jansson.h>
@@ -33,6 +35,7 @@
 #include "lib/xmalloc.h"
 #include "mail/addr.h"
 #include "mail/msg.h"
+#include "store/store.h"
 
 #define SCAN_JSON_SCHEMA	1
 #define SCAN_FILES_MAX		1000000
@@ -45,7 +48,7 @@ scan_usage(FILE *f)
 	fprintf(f,
 	    "usage: mxwarden [global options] scan [--ip IP] [--helo NAME]\n"
 	    "           [--sender ADDR] [--rcpt ADDR]... [--outbound]\n"
-	    "           [--auth-user LOGIN]\n"
+	    "           [--auth-user LOGIN] [--store DIR]\n"
 	    "           [FILE|DIR]...\n"
 	    "\n"
 	    "Run messages through the pipeline the milter uses (SPF, DKIM,\n"
@@ -64,6 +67,11 @@ scan_usage(FILE *f)
 	    "also names the SASL login, whose allowed From domains are\n"
 	    "checked (outbound.allowed_from).\n"
 	    "\n"
+	    "  --store DIR  keep state in the LMDB store at DIR, as the\n"
+	    "             milter does: greylisting, sending limits and\n"
+	    "             spike detection run and remember (store.sync and\n"
+	    "             store.map_size from -c). Without it, no state:\n"
+	    "             those checks are skipped.\n"
 	    "  --json     one JSON object per message (docs/json.md)\n"
 	    "  -v         also print the Authentication-Results value\n"
 	    "\n"
@@ -72,7 +80,9 @@ scan_usage(FILE *f)
 	    "  mxwarden --dns-zone test.zone --now 1700000000 scan --ip "
 	    "192.0.2.1 \\\n"
 	    "      --helo mx.example.com --sender a@example.com msg.eml\n"
-	    "  mxwarden --json scan /var/spool/samples/\n");
+	    "  mxwarden --json scan /var/spool/samples/\n"
+	    "  mxwarden -c mxwarden.conf --now 1700000000 scan --store \\\n"
+	    "      /tmp/state --auth-user alice@example.com msg.eml\n");
 }
 
 /* "from NAME (... [IP])" of the topmost Received field. */
@@ -456,6 +466,8 @@ scan_args(struct cli *c, int argc, char **argv, struct scan_env *e,
 			e->helo = argv[++i];
 		else if (strcmp(o, "--sender") == 0)
 			e->sender = argv[++i];
+		else if (strcmp(o, "--store") == 0)
+			e->store = argv[++i];
 		else if (strcmp(o, "--auth-user") == 0) {
 			e->auth_user = argv[++i];
 			e->is_outbound = 1;
@@ -472,6 +484,38 @@ scan_args(struct cli *c, int argc, char **argv, struct scan_env *e,
 	return 0;
 }
 
+/*
+ * The store of --store DIR with the configured durability and map size
+ * (caller closes), NULL if none was asked for or it cannot be opened
+ * (*is_err_r set, message printed).
+ */
+static struct store *
+scan_store(struct cli *c, const struct conf *conf, const char *dir,
+    int *is_err_r)
+{
+	static const char *const sync[] = { "full", "meta", "none" };
+	int mode = conf_enum(conf, "store.sync");
+	struct store *st;
+	const char *why;
+	char *uri;
+
+	*is_err_r = 0;
+	if (dir == NULL)
+		return NULL;
+	if (asprintf(&uri, "lmdb:%s?sync=%s", dir, sync[mode < 0 ||
+	    mode > 2 ? 0 : mode]) == -1) {
+		*is_err_r = 1;
+		return NULL;
+	}
+	st = store_open(uri, (size_t)conf_size(conf, "store.map_size"), &why);
+	free(uri);
+	if (st == NULL) {
+		fprintf(c->err, "mxwarden scan: store %s: %s\n", dir, why);
+		*is_err_r = 1;
+	}
+	return st;
+}
+
 int
 cmd_scan(struct cli *c, int argc, char **argv)
 {
@@ -479,12 +523,13 @@ cmd_scan(struct cli *c, int argc, char **argv)
 	struct scan_env e;
 	struct dns_resolver *res;
 	struct conf *conf;
+	struct store *store;
 	pthread_t th[SCAN_THREADS_MAX];
 	const char *why;
 	long ncpu;
 	unsigned nth, k;
 	uint64_t t0;
-	int first, rc, is_dir = 0;
+	int first, rc, is_dir = 0, is_err;
 	size_t cap = 0, i;
 	struct stat st;
 
@@ -496,8 +541,12 @@ cmd_scan(struct cli *c, int argc, char **argv)
 	j.c = c;
 	j.e = &e;
 	j.max = conf_size(conf, "milter.max_scan_bytes");
-	if ((j.p = pipeline_new(conf, res, NULL, &why)) == NULL) {
+	store = scan_store(c, conf, e.store, &is_err);
+	if (is_err)
+		return CLI_USAGE;
+	if ((j.p = pipeline_new(conf, res, store, &why)) == NULL) {
 		fprintf(c->err, "mxwarden scan: %s\n", why);
+		store_close(&store);
 		return CLI_INTERNAL;
 	}
 	for (i = (size_t)first; i < (size_t)argc; i++) {
@@ -545,5 +594,6 @@ cmd_scan(struct cli *c, int argc, char **argv)
 	free(j.act);
 	pthread_mutex_destroy(&j.mu);
 	pipeline_free((struct pipeline **)&j.p);
+	store_close(&store);
 	return rc;
 }

@@ -24,6 +24,7 @@ struct scan_env {
 	size_t		 nrcpt;
 	int		 is_outbound;
 	const char	*auth_user;	/* --auth-user: SASL login (outbound) */
+	const char	*store;		/* --store DIR: state, else none */
 };
 
 /*
