@@ -471,9 +471,14 @@ scan_args(struct cli *c, int argc, char **argv, struct scan_env *e,
 		else if (strcmp(o, "--auth-user") == 0) {
 			e->auth_user = argv[++i];
 			e->is_outbound = 1;
-		} else if (strcmp(o, "--rcpt") == 0 && e->nrcpt < SCAN_RCPT_MAX)
+		} else if (strcmp(o, "--rcpt") == 0) {
+			if (e->nrcpt == SCAN_RCPT_MAX) {
+				fprintf(c->err, "mxwarden scan: more than %d "
+				    "--rcpt options\n", SCAN_RCPT_MAX);
+				return -1;
+			}
 			e->rcpt[e->nrcpt++] = argv[++i];
-		else {
+		} else {
 			fprintf(c->err, "mxwarden scan: unknown option %s\n",
 			    o);
 			scan_usage(c->err);
