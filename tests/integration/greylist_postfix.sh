@@ -13,7 +13,8 @@ set -eu
 : "${MXW_BIN:?}" "${MXW_TESTS_DIR:?}"
 [ "$(id -u)" -eq 0 ] || { echo "greylist_postfix: needs root" >&2; exit 1; }
 for c in postfix smtp-sink swaks saslpasswd2; do
-	command -v $c >/dev/null || { echo "greylist_postfix: no $c" >&2; exit 1; }
+	command -v $c >/dev/null ||
+	    { echo "greylist_postfix: no $c" >&2; exit 1; }
 done
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mxw-grey.XXXXXX")
 chmod 755 "$WORK"	# the milter runs as nobody here
@@ -29,7 +30,8 @@ trap cleanup EXIT
 fail() {
 	echo "FAIL: $*"
 	echo "--- milter log"; cat "$WORK/milter.log"
-	[ -f "$PF_DIR/postfix.log" ] && { echo "--- postfix log"; tail -n 30 "$PF_DIR/postfix.log"; }
+	[ -f "$PF_DIR/postfix.log" ] &&
+	    { echo "--- postfix log"; tail -n 30 "$PF_DIR/postfix.log"; }
 	exit 1
 }
 
@@ -96,7 +98,8 @@ mxw_stop_pid "$MPID"; MPID=""
 dump=$("$MXW_BIN" --now $((T0 + 400)) store dump grey:t: \
     --path "$WORK/store") || fail "store dump failed"
 # dump escapes the spaces in keys and values as \x20.
-echo "$dump" | grep -q 'alice@sender.example\\x20bob@example.org [0-9]* P\\x20' ||
+echo "$dump" |
+    grep -q 'alice@sender.example\\x20bob@example.org [0-9]* P\\x20' ||
     { echo "$dump"; fail "triplet not recorded as passed"; }
 grep -q 'action=greylist' "$WORK/milter.log" ||
     fail "milter log has no greylist verdict"

@@ -73,7 +73,10 @@ echo "ok 1 scan --store greylists, too early, then passes"
 # 2. No store: no greylisting, nothing remembered.
 out=$(scan_in 0)
 expect "$out" accept
-echo "$out" | grep -q GREYLIST && { echo "$out"; fail "greylist without a store"; }
+if echo "$out" | grep -q GREYLIST; then
+	echo "$out"
+	fail "greylist without a store"
+fi
 echo "ok 2 without --store no greylisting"
 
 # 3. Sending limit of an authenticated user.
