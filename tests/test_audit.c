@@ -187,6 +187,9 @@ static const struct {
 	{ "spfplus.test", PK, "spf.parked", AUDIT_FAIL },
 	{ "dmarctesting.test", PK, "dmarc.policy.enforced", AUDIT_PASS },
 	{ "sub.dmarcinh.test", PK, "dmarc.policy.enforced", AUDIT_FAIL },
+	{ "sigok.test", D, "dnssec.rrsig.expiry", AUDIT_PASS },
+	{ "sigold.test", D, "dnssec.rrsig.expiry", AUDIT_WARN },
+	{ "good.test", D, "dnssec.rrsig.expiry", AUDIT_SKIP },
 };
 
 static void

@@ -99,6 +99,9 @@ test_queries(void **state)
 		    "9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1"
 		    "L53eKGQ==" },
 		{ "unknown.example.com", "TYPE65280", "NOERROR \\# 3 ABCDEF" },
+		{ "sig.example.com", "RRSIG", "NOERROR A 13 3 300 "
+		    "20260301120000 20260215120000 12345 example.com. "
+		    "q83vEjRWeJA=" },
 		{ "2.0.192.in-addr.arpa", "PTR", "NOERROR host.example.com." },
 		{ "slow.example.com", "A", "TIMEOUT" },
 		{ "broken.example.com", "TXT", "SERVFAIL" },
@@ -186,6 +189,13 @@ test_bad_zones(void **state)
 		{ "x. TYPE99 \\# 2 AB\n",
 		    "t.zone:1: \\# length does not match the data" },
 		{ "x. TLSA 3 1 1 ABC\n", "t.zone:1: odd number of hex digits" },
+		{ "x. RRSIG A 13 2 300 20261341000000 20260101000000 1 x. "
+		    "AAAA\n", "t.zone:1: RRSIG: bad time (want YYYYMMDDHHmmSS)" },
+		{ "x. RRSIG FOO 13 2 300 1 2 1 x. AAAA\n",
+		    "t.zone:1: RRSIG: unknown type covered" },
+		{ "x. RRSIG A 13 2 300 1 2 1 x.\n", "t.zone:1: want TYPE "
+		    "ALGORITHM LABELS TTL EXPIRATION INCEPTION KEYTAG SIGNER "
+		    "SIGNATURE" },
 	};
 	size_t i;
 	int bad = 0;

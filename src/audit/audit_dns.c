@@ -2,17 +2,19 @@
  * DNS, DNSSEC, MX and reverse DNS checks: the domain exists (RFC 1034),
  * its name servers (RFC 2182, RFC 1912 2.2 SOA timers), DNSSEC signing
  * and validation status as the resolver reports it (RFC 4035 5, RFC 8624
- * algorithms, RFC 9276 NSEC3 parameters), MX records (RFC 5321 5.1, null
+ * algorithms, RFC 9276 NSEC3 parameters, RRSIG expiry RFC 4034 3.1.5), MX records (RFC 5321 5.1, null
  * MX RFC 7505, no CNAME targets RFC 2181 10.3), PTR and forward-confirmed
  * reverse DNS of the MX addresses, and CAA above the MX names (RFC 8659).
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit/audit_priv.h"
 #include "lib/arena.h"
+#include "lib/clock.h"
 #include "lib/str.h"
 
 /* Batch several queries; every qs[i].ans is set afterwards. */
@@ -577,6 +579,72 @@ dnssec_nsec3(struct audit_ctx *x, const struct dns_answer *p)
 	audit_ev_ans(x, f, p);
 }
 
+/*
+ * Signatures close to expiry (RFC 4035 5.3.1: an expired RRSIG makes its
+ * RRset bogus). We ask type RRSIG at the apex (SOA, MX, TXT, DNSKEY and
+ * the rest share that owner), at _dmarc and at every MX host; libunbound
+ * answers that qtype from the authoritative servers without validating
+ * it, which is what we want here: the dates, not the signatures. Times
+ * are RFC 1982 serial numbers, so the distance is taken modulo 2^32.
+ */
+static void
+dnssec_expiry(struct audit_ctx *x)
+{
+	struct dns_q qs[2 + AUDIT_MX_MAX];
+	struct audit_finding *f;
+	uint32_t now = (uint32_t)clock_now();
+	int32_t left, least = INT32_MAX;
+	size_t i, j, n = 0, seen = 0, soon = 0;
+	const char *least_at = NULL;
+
+	qs[n++] = (struct dns_q){ x->domain, DNS_T_RRSIG, NULL };
+	qs[n++] = (struct dns_q){ arena_printf(x->a, "_dmarc.%s",
+	    x->domain), DNS_T_RRSIG, NULL };
+	for (i = 0; i < x->nmx && n < sizeof(qs) / sizeof(qs[0]); i++)
+		if (x->mx[i].host[0] != '\0' && !x->mx[i].is_literal)
+			qs[n++] = (struct dns_q){ x->mx[i].host, DNS_T_RRSIG,
+			    NULL };
+	batch(x, qs, n);
+	f = audit_add(x, "dnssec.rrsig.expiry", AUDIT_PASS, NULL, "-");
+	for (i = 0; i < n; i++) {
+		const struct dns_answer *ans = qs[i].ans;
+
+		for (j = 0; ans->rcode == DNS_R_NOERROR && j < ans->nrr; j++) {
+			const struct dns_rr *rr = &ans->rr[j];
+
+			if (!rr->is_decoded)
+				continue;
+			seen++;
+			left = (int32_t)(rr->u.rrsig.expiration - now);
+			if (left < least) {
+				least = left;
+				least_at = arena_printf(x->a, "%s %s",
+				    qs[i].name, dns_type_str(x->a,
+				    rr->u.rrsig.covered));
+			}
+			if (left < AUDIT_RRSIG_MIN_S) {
+				soon++;
+				audit_ev(x, f, "%s RRSIG %s", qs[i].name,
+				    dns_rr_str(x->a, rr));
+			}
+		}
+	}
+	if (seen == 0)
+		audit_add(x, "dnssec.rrsig.expiry", AUDIT_SKIP, NULL,
+		    "no RRSIG records seen (the resolver returned none)");
+	else if (soon > 0)
+		audit_add(x, "dnssec.rrsig.expiry", AUDIT_NOT_MET, NULL,
+		    "%zu of %zu signatures expire within %d hours; the "
+		    "first (%s) %s %d hours", soon, seen,
+		    AUDIT_RRSIG_MIN_S / 3600, least_at, least < 0 ?
+		    "expired" : "expires in", (least < 0 ? -least : least) /
+		    3600);
+	else
+		audit_add(x, "dnssec.rrsig.expiry", AUDIT_PASS, NULL,
+		    "%zu signatures, the first to expire (%s) in %d days",
+		    seen, least_at, least / 86400);
+}
+
 void
 audit_dnssec(struct audit_ctx *x)
 {
@@ -661,9 +729,11 @@ audit_dnssec(struct audit_ctx *x)
 	} else
 		audit_skip(x, "the domain is not signed", "dnssec.algorithms",
 		    "dnssec.nsec3.params", NULL);
-	audit_add(x, "dnssec.rrsig.expiry", AUDIT_SKIP, NULL,
-	    "not implemented: the resolver interface does not return "
-	    "RRSIG records");
+	if (is_signed)
+		dnssec_expiry(x);
+	else
+		audit_add(x, "dnssec.rrsig.expiry", AUDIT_SKIP, NULL,
+		    "the domain is not signed");
 }
 
 /*

@@ -14,6 +14,9 @@
 #include "audit/audit.h"
 #include "dns/dns.h"
 
+/* dnssec.rrsig.expiry warns below this (CHECKS.md: 72 hours). */
+#define AUDIT_RRSIG_MIN_S	(72 * 3600)
+
 struct audit_addr {
 	int		 af;
 	uint8_t		 ip[16];

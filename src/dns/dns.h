@@ -6,7 +6,7 @@
  *
  * Answers are typed: each record keeps its wire RDATA and a decoded view
  * for the types mail needs (A, AAAA, MX, TXT, PTR, CNAME, NS, SOA, TLSA,
- * DNSKEY, DS, CAA). TXT character-strings stay separate; dns_txt_join()
+ * DNSKEY, DS, CAA, RRSIG). TXT character-strings stay separate; dns_txt_join()
  * concatenates them where a protocol says so (RFC 7208 3.3, RFC 6376
  * 3.6.2.2). NXDOMAIN, NODATA, SERVFAIL and timeout are always told apart,
  * and every answer carries its DNSSEC status.
@@ -113,6 +113,17 @@ struct dns_rr {
 			uint16_t	 prio, weight, port;
 			const char	*target;
 		} srv;
+		struct {			/* RFC 4034 3.1 */
+			uint16_t	 covered;	/* type covered */
+			uint8_t		 alg, labels;
+			uint32_t	 orig_ttl;
+			uint32_t	 expiration;	/* seconds since 1970, */
+			uint32_t	 inception;	/* RFC 1982 serial */
+			uint16_t	 tag;
+			const char	*signer;
+			const uint8_t	*sig;
+			size_t		 len;
+		} rrsig;
 	} u;
 	int		 is_decoded;	/* 0: type unknown or RDATA malformed */
 };

@@ -1,12 +1,14 @@
 /*
  * Resource record data: wire RDATA decoded into the typed view of dns.h
  * (RFC 1035 3.3, RFC 3596 2.2, RFC 4034 2.1 and 5.1, RFC 6698 2.1,
- * RFC 8659 4.1, RFC 2782) and printed in zone-file presentation form.
+ * RFC 8659 4.1, RFC 2782, RFC 4034 3.1 RRSIG) and printed in zone-file
+ * presentation form (RFC 4034 3.2 for RRSIG times).
  * Decoding never trusts a length: malformed RDATA leaves is_decoded 0.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "dns/dns.h"
 #include "lib/arena.h"
@@ -207,6 +209,19 @@ dns_rr_decode(struct arena *a, struct dns_rr *rr)
 		rr->u.dnskey.alg = (uint8_t)rd_u8(&r);
 		rr->u.dnskey.key = rd_rest(&r, &rr->u.dnskey.len);
 		break;
+	case DNS_T_RRSIG:
+		rr->u.rrsig.covered = (uint16_t)rd_u16(&r);
+		rr->u.rrsig.alg = (uint8_t)rd_u8(&r);
+		rr->u.rrsig.labels = (uint8_t)rd_u8(&r);
+		rr->u.rrsig.orig_ttl = rd_u32(&r);
+		rr->u.rrsig.expiration = rd_u32(&r);
+		rr->u.rrsig.inception = rd_u32(&r);
+		rr->u.rrsig.tag = (uint16_t)rd_u16(&r);
+		rr->u.rrsig.signer = rd_name(a, &r);
+		if (r.bad)
+			return;
+		rr->u.rrsig.sig = rd_rest(&r, &rr->u.rrsig.len);
+		break;
 	case DNS_T_CAA:
 		rr->u.caa.flags = (uint8_t)rd_u8(&r);
 		n = rd_u8(&r);
@@ -286,8 +301,42 @@ name_str(struct buf *b, const char *name)
 	buf_addc(b, '.');
 }
 
+/*
+ * RFC 4034 3.2: YYYYMMDDHHmmSS in UTC. The field is a 32-bit serial
+ * number of seconds (RFC 1982); read as unsigned it covers 1970 to 2106.
+ */
 static void
-rr_str_typed(struct buf *b, const struct dns_rr *rr)
+sigtime_str(struct buf *b, uint32_t v)
+{
+	time_t t = (time_t)v;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL) {
+		buf_printf(b, "%u", v);
+		return;
+	}
+	buf_printf(b, "%04d%02d%02d%02d%02d%02d", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static void
+rrsig_str(struct arena *a, struct buf *b, const struct dns_rr *rr)
+{
+	buf_printf(b, "%s %u %u %u ", dns_type_str(a, rr->u.rrsig.covered),
+	    rr->u.rrsig.alg, rr->u.rrsig.labels, rr->u.rrsig.orig_ttl);
+	sigtime_str(b, rr->u.rrsig.expiration);
+	buf_addc(b, ' ');
+	sigtime_str(b, rr->u.rrsig.inception);
+	buf_printf(b, " %u ", rr->u.rrsig.tag);
+	name_str(b, rr->u.rrsig.signer);
+	buf_addc(b, ' ');
+	if (rr->u.rrsig.len == 0)
+		buf_adds(b, "-");
+	b64_encode(rr->u.rrsig.sig, rr->u.rrsig.len, b);
+}
+
+static void
+rr_str_typed(struct arena *a, struct buf *b, const struct dns_rr *rr)
 {
 	char ip[INET6_ADDRSTRLEN];
 	size_t i;
@@ -348,6 +397,9 @@ rr_str_typed(struct buf *b, const struct dns_rr *rr)
 		buf_printf(b, "%u %s ", rr->u.caa.flags, rr->u.caa.tag);
 		quoted_str(b, rr->u.caa.value.p, rr->u.caa.value.len);
 		break;
+	case DNS_T_RRSIG:
+		rrsig_str(a, b, rr);
+		break;
 	}
 }
 
@@ -358,7 +410,7 @@ dns_rr_str(struct arena *a, const struct dns_rr *rr)
 	const char *s;
 
 	if (rr->is_decoded)
-		rr_str_typed(&b, rr);
+		rr_str_typed(a, &b, rr);
 	else {
 		/* RFC 3597 5: the generic form for unknown or bad RDATA. */
 		buf_printf(&b, "\\# %u", rr->rdlen);

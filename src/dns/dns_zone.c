@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dns/dns.h"
@@ -442,6 +443,99 @@ nums(const struct tok *t, size_t n, const unsigned long long *max,
 	return 0;
 }
 
+/*
+ * An RRSIG time (RFC 4034 3.2): YYYYMMDDHHmmSS in UTC, or a decimal
+ * number of seconds since 1970. Returns -1 if neither or out of range.
+ */
+static int
+tok_sigtime(const struct tok *t, uint32_t *v_r)
+{
+	unsigned long long v;
+	struct tm tm;
+	int f[6], w[6] = { 4, 2, 2, 2, 2, 2 };
+	size_t i, j, o = 0;
+	time_t tt;
+
+	if (t->quoted || t->len != 14) {
+		if (tok_num(t, 0xffffffffULL, &v) == -1)
+			return -1;
+		*v_r = (uint32_t)v;
+		return 0;
+	}
+	for (i = 0; i < 6; i++) {
+		f[i] = 0;
+		for (j = 0; j < (size_t)w[i]; j++, o++) {
+			if (t->p[o] < '0' || t->p[o] > '9')
+				return -1;
+			f[i] = f[i] * 10 + (t->p[o] - '0');
+		}
+	}
+	if (f[0] < 1970 || f[0] > 2106 || f[1] < 1 || f[1] > 12 ||
+	    f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = f[0] - 1900;
+	tm.tm_mon = f[1] - 1;
+	tm.tm_mday = f[2];
+	tm.tm_hour = f[3];
+	tm.tm_min = f[4];
+	tm.tm_sec = f[5];
+	tt = timegm(&tm);
+	if (tt < 0 || (unsigned long long)tt > 0xffffffffULL)
+		return -1;
+	*v_r = (uint32_t)tt;
+	return 0;
+}
+
+/* RRSIG: TYPE ALG LABELS TTL EXPIRATION INCEPTION TAG SIGNER BASE64. */
+static int
+rrsig_wire(const struct tok *t, size_t n, const char *origin, struct buf *w,
+    const char **why_r)
+{
+	static const unsigned long long m[] = { 255, 255 };
+	unsigned long long v[2], tag;
+	struct buf b64 = BUF_INIT;
+	char tmp[24];
+	uint16_t covered = 0;
+	uint32_t ttl, exp, inc;
+	size_t i;
+	int rc;
+
+	*why_r = "want TYPE ALGORITHM LABELS TTL EXPIRATION INCEPTION "
+	    "KEYTAG SIGNER SIGNATURE";
+	if (n < 9 || t[0].quoted || t[0].len >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, t[0].p, t[0].len);
+	tmp[t[0].len] = '\0';
+	if ((covered = dns_type_parse(tmp)) == 0) {
+		*why_r = "RRSIG: unknown type covered";
+		return -1;
+	}
+	if (nums(t + 1, 2, m, v, why_r) == -1 || tok_ttl(&t[3], &ttl) == -1 ||
+	    tok_num(&t[6], 65535, &tag) == -1)
+		return -1;
+	if (tok_sigtime(&t[4], &exp) == -1 || tok_sigtime(&t[5], &inc) == -1) {
+		*why_r = "RRSIG: bad time (want YYYYMMDDHHmmSS)";
+		return -1;
+	}
+	put16(w, covered);
+	buf_addc(w, (int)v[0]);
+	buf_addc(w, (int)v[1]);
+	put32(w, ttl);
+	put32(w, exp);
+	put32(w, inc);
+	put16(w, (unsigned)tag);
+	if (name_wire(t[7].p, t[7].len, origin, w, why_r) == -1)
+		return -1;
+	for (i = 8; i < n; i++)
+		buf_add(&b64, t[i].p, t[i].len);
+	rc = b64_decode(b64.p, b64.len, w);
+	buf_free(&b64);
+	if (rc == -1)
+		*why_r = "RRSIG: bad base64 signature";
+	return rc;
+}
+
 /* RDATA of one record from its presentation tokens into wire form. */
 static int
 rdata_wire(uint16_t type, const struct tok *t, size_t n, const char *origin,
@@ -586,6 +680,8 @@ rdata_wire(uint16_t type, const struct tok *t, size_t n, const char *origin,
 			*why_r = "bad base64 key";
 		return rc;
 	}
+	case DNS_T_RRSIG:
+		return rrsig_wire(t, n, origin, w, why_r);
 	case DNS_T_CAA:
 		if (n != 3 || nums(t, 1, m8, v, why_r) == -1 || t[1].len == 0 ||
 		    t[1].len > 255) {

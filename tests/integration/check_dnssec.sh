@@ -4,7 +4,8 @@
 # "test." (unsigned, holding the DS records) and three children made
 # here: sec.test signed with ldns-signzone (NSEC3, no iterations, no
 # salt), bogus.test signed and then tampered with (its _dmarc TXT no
-# longer matches its signature), and insec.test unsigned. mxwarden
+# longer matches its signature), soon.test signed with signatures that
+# expire in 48 hours (ldns-signzone -e), and insec.test unsigned. mxwarden
 # resolves through libunbound with the DS records of sec.test and
 # bogus.test as trust anchors (--trust-anchor), and must tell secure,
 # bogus and insecure apart.
@@ -49,9 +50,10 @@ EOF
 }
 sign() {
 	local z=$1 k
+	shift
 	child "$z" >"$z.zone"
 	k=$(ldns-keygen -a ECDSAP256SHA256 -k "$z")
-	ldns-signzone -n -t 0 "$z.zone" "$k" >/dev/null
+	ldns-signzone -n -t 0 "$@" "$z.zone" "$k" >/dev/null
 	cat "$k.ds" >>ta.ds
 	DS=$(awk '{ $1=""; print }' "$k.ds")
 	echo "$z. NS ns.test." >>test.zone
@@ -67,6 +69,7 @@ EOF
 : >ta.ds
 sign sec.test
 sign bogus.test
+sign soon.test -e "$(date -u -d '+48 hours' +%Y%m%d%H%M%S)"
 # Tamper with a signed record: its RRSIG no longer matches.
 sed -i 's/"v=DMARC1; p=reject; rua=mailto:d@bogus.test"/"v=DMARC1; p=none"/' \
     bogus.test.zone.signed
@@ -79,12 +82,14 @@ PORT=$(mxw_free_port)
 mxw_nsd_start "$PORT" "test=$WORK/test.zone" \
     "sec.test=$WORK/sec.test.zone.signed" \
     "bogus.test=$WORK/bogus.test.zone.signed" \
+    "soon.test=$WORK/soon.test.zone.signed" \
     "insec.test=$WORK/insec.test.zone"
 echo "check_dnssec: nsd pid $NSD_PID on 127.0.0.1@$PORT"
 
 audit() {
 	set +e
-	"$MXW_BIN" --dns-server "127.0.0.1@$PORT" check "$1" --json \
+	"$MXW_BIN" --dns-server "127.0.0.1@$PORT" ${NOW:+--now "$NOW"} \
+	    check "$1" --json \
 	    --trust-anchor "$WORK/ta.ds" --no-smtp --no-https \
 	    >"$WORK/$1.json" 2>"$WORK/$1.err"
 	RC=$?
@@ -118,7 +123,20 @@ want sec.test dnssec.nsec3.params pass "iterations 0"
 want sec.test dane.tlsa.present pass
 want sec.test dane.tlsa.denial pass
 want sec.test dmarc.record.present pass
+want sec.test dnssec.rrsig.expiry pass "signatures"
 [ "$RC" -ne 3 ] || bad "sec.test: exit 3 (incomplete)"
+
+# Signatures made to expire in 48 hours validate but must warn; so must
+# sec.test's (4 weeks) when --now moves our clock to a day before they
+# expire (libunbound keeps the real clock, so they still validate).
+audit soon.test
+want soon.test dnssec.domain.valid pass "secure"
+want soon.test dnssec.rrsig.expiry warn "within 72 hours"
+EXP=$(awk '$4 == "RRSIG" && $5 == "SOA" { print $9; exit }' \
+    sec.test.zone.signed)
+NOW=$(( $(date -u -d "${EXP:0:8} ${EXP:8:2}:${EXP:10:2}:${EXP:12:2}" +%s) \
+    - 86400 )) audit sec.test
+want sec.test dnssec.rrsig.expiry warn "expires in 24 hours"
 
 audit bogus.test
 want bogus.test dnssec.domain.valid fail "bogus"
