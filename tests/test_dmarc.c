@@ -19,23 +19,16 @@
 #include "dns/dns.h"
 #include "lib/arena.h"
 #include "mail/msg.h"
+#include "testutil.h"
 
 static struct dns_resolver *res;
 
 static int
 setup(void **state)
 {
-	struct dns_zone *z = dns_zone_new();
-	const char *why;
-
 	(void)state;
-	if (dns_zone_load(z, MXW_TESTS_DIR "/data/dmarc/walk.zone",
-	    &why) == -1) {
-		fprintf(stderr, "%s\n", why);
-		return -1;
-	}
-	res = dns_zone_resolver(z);
-	return 0;
+	res = tu_zone_resolver(MXW_TESTS_DIR "/data/dmarc/walk.zone");
+	return res != NULL ? 0 : -1;
 }
 
 static int

@@ -21,6 +21,7 @@
 #include "filter/task.h"
 #include "lib/arena.h"
 #include "mail/msg.h"
+#include "testutil.h"
 
 static struct dns_resolver *res;
 
@@ -60,15 +61,11 @@ teardown(void **state)
 static struct pipeline *
 pipeline(struct conf **c_r)
 {
-	struct conf_errors *e = NULL;
 	struct pipeline *p;
 	const char *why;
 
-	*c_r = conf_load_string("milter: { authserv_id = \"mx.test\"; };\n"
-	    "greylist: { mode = \"off\"; };\ndmarc: { rfc = \"7489\"; };\n",
-	    "test", &e);
-	conf_errors_free(&e);
-	assert_non_null(*c_r);
+	*c_r = tu_conf("milter: { authserv_id = \"mx.test\"; };\n"
+	    "greylist: { mode = \"off\"; };\ndmarc: { rfc = \"7489\"; };\n");
 	if ((p = pipeline_new(*c_r, res, NULL, &why)) == NULL)
 		fail_msg("pipeline: %s", why);
 	return p;

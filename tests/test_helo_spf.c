@@ -21,6 +21,7 @@
 #include "filter/task.h"
 #include "lib/arena.h"
 #include "mail/msg.h"
+#include "testutil.h"
 
 static struct dns_resolver *res;
 
@@ -60,18 +61,11 @@ teardown(void **state)
 static struct pipeline *
 pipeline(const char *extra, struct conf **c_r)
 {
-	struct conf_errors *e = NULL;
 	struct pipeline *p;
-	char text[512];
 	const char *why;
 
-	snprintf(text, sizeof(text), "milter: { authserv_id = \"mx.test\"; "
-	    "};\ngreylist: { mode = \"off\"; };\n%s\n", extra);
-	*c_r = conf_load_string(text, "test", &e);
-	if (*c_r == NULL && e != NULL && e->n > 0)
-		fail_msg("conf: %s", e->v[0].msg);
-	conf_errors_free(&e);
-	assert_non_null(*c_r);
+	*c_r = tu_conf("milter: { authserv_id = \"mx.test\"; };\n"
+	    "greylist: { mode = \"off\"; };\n%s\n", extra);
 	if ((p = pipeline_new(*c_r, res, NULL, &why)) == NULL)
 		fail_msg("pipeline: %s", why);
 	return p;

@@ -6,7 +6,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include "lib/buf.h"
 #include "mail/mime.h"
 #include "mail/msg.h"
+#include "testutil.h"
 
 #define LIT(s)	s, sizeof(s) - 1
 
@@ -277,78 +277,49 @@ test_mime_hostile(void **state)
 	arena_free(&a);
 }
 
-static int
-slurp(const char *path, struct buf *b)
-{
-	FILE *f = fopen(path, "rb");
-	char tmp[65536];
-	size_t n;
-
-	if (f == NULL)
-		return -1;
-	buf_reset(b);
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		buf_add(b, tmp, n);
-	fclose(f);
-	return 0;
-}
-
 /*
  * Corpus: every message yields MIME parts and some text; spam and phish
  * messages yield URLs in most cases.
  */
+struct mime_count {
+	size_t	with_text, with_url[TU_NCLASS], cnt[TU_NCLASS];
+};
+
+static void
+mime_one(const struct tu_msg *tm, void *arg)
+{
+	struct mime_count *c = arg;
+	const struct mime_part *p;
+	const char *why = NULL, *t, **u;
+	size_t n = 0, len;
+
+	if (mime_parts(tm->m, &p, &n, &why) == -1 || n == 0)
+		fail_msg("%s: got %zu parts (%s), want >= 1", tm->path, n,
+		    why ? why : "-");
+	t = mime_text(tm->m, &len);
+	if (len > 20)
+		c->with_text++;
+	if (mime_urls(tm->m, &u, &n) == 0 && n > 0)
+		c->with_url[tm->cls]++;
+	assert_int_equal(strlen(t), len);
+	c->cnt[tm->cls]++;
+}
+
 static void
 test_mime_corpus(void **state)
 {
-	static const char *dirs[] = { "ham", "spam", "phish" };
-	struct buf b = BUF_INIT;
-	size_t d, total = 0, with_text = 0, with_url[3] = { 0 }, cnt[3];
-	char path[4096];
+	struct mime_count c;
+	size_t total;
 
 	(void)state;
-	for (d = 0; d < 3; d++) {
-		DIR *dir;
-		struct dirent *de;
-
-		cnt[d] = 0;
-		snprintf(path, sizeof(path), "%s/corpus-sample/%s",
-		    MXW_TESTDATA, dirs[d]);
-		assert_non_null(dir = opendir(path));
-		while ((de = readdir(dir)) != NULL) {
-			struct arena *a;
-			struct msg *m;
-			const struct mime_part *p;
-			const char *why = NULL, *t, **u;
-			size_t n, len;
-
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/corpus-sample/%s/%s",
-			    MXW_TESTDATA, dirs[d], de->d_name);
-			assert_int_equal(slurp(path, &b), 0);
-			a = arena_new();
-			m = parse(a, b.p, b.len);
-			if (mime_parts(m, &p, &n, &why) == -1 || n == 0)
-				fail_msg("%s: got %zu parts (%s), want >= 1",
-				    path, n, why ? why : "-");
-			t = mime_text(m, &len);
-			if (len > 20)
-				with_text++;
-			if (mime_urls(m, &u, &n) == 0 && n > 0)
-				with_url[d]++;
-			assert_int_equal(strlen(t), len);
-			cnt[d]++;
-			total++;
-			arena_free(&a);
-		}
-		closedir(dir);
-	}
+	memset(&c, 0, sizeof(c));
+	total = tu_corpus_each(mime_one, &c);
 	printf("corpus: %zu messages, %zu with text; with URLs: ham %zu/%zu"
-	    " spam %zu/%zu phish %zu/%zu\n", total, with_text, with_url[0],
-	    cnt[0], with_url[1], cnt[1], with_url[2], cnt[2]);
-	assert_true(with_text * 100 >= total * 98);
-	assert_true(with_url[2] * 10 >= cnt[2] * 8);
-	buf_free(&b);
+	    " spam %zu/%zu phish %zu/%zu\n", total, c.with_text,
+	    c.with_url[TU_HAM], c.cnt[TU_HAM], c.with_url[TU_SPAM],
+	    c.cnt[TU_SPAM], c.with_url[TU_PHISH], c.cnt[TU_PHISH]);
+	assert_true(c.with_text * 100 >= total * 98);
+	assert_true(c.with_url[TU_PHISH] * 10 >= c.cnt[TU_PHISH] * 8);
 }
 
 int

@@ -6,7 +6,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include "lib/arena.h"
 #include "lib/buf.h"
 #include "mail/msg.h"
+#include "testutil.h"
 
 static struct msg *
 parse(struct arena *a, const char *p, size_t len)
@@ -257,72 +257,36 @@ test_msg_read_file(void **state)
 }
 
 /* Read a whole file into b; 0 or -1. */
-static int
-slurp(const char *path, struct buf *b)
-{
-	FILE *f = fopen(path, "rb");
-	char tmp[65536];
-	size_t n;
-
-	if (f == NULL)
-		return -1;
-	buf_reset(b);
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		buf_add(b, tmp, n);
-	fclose(f);
-	return 0;
-}
-
 /*
  * Every corpus message parses, has a sane header count, a From field in
  * nearly all, and the CRLF form has no bare LF left.
  */
 static void
+msg_one(const struct tu_msg *tm, void *arg)
+{
+	size_t *with_from = arg, i;
+	const struct msg *m = tm->m;
+
+	if (m->nhdr < 3 || m->nhdr >= MSG_HEADERS_MAX)
+		fail_msg("%s: got %zu headers, want 3..999", tm->path,
+		    m->nhdr);
+	for (i = 0; i < m->len; i++)
+		if (m->raw[i] == '\n' && (i == 0 || m->raw[i - 1] != '\r'))
+			fail_msg("%s: bare LF at %zu", tm->path, i);
+	if (msg_header_get(m, "From", 0) != NULL)
+		(*with_from)++;
+}
+
+static void
 test_msg_corpus(void **state)
 {
-	static const char *dirs[] = { "ham", "spam", "phish" };
-	struct buf b = BUF_INIT;
-	size_t d, total = 0, with_from = 0, i;
-	char path[4096];
+	size_t total, with_from = 0;
 
 	(void)state;
-	for (d = 0; d < 3; d++) {
-		DIR *dir;
-		struct dirent *de;
-
-		snprintf(path, sizeof(path), "%s/corpus-sample/%s",
-		    MXW_TESTDATA, dirs[d]);
-		if ((dir = opendir(path)) == NULL)
-			fail_msg("cannot open %s", path);
-		while ((de = readdir(dir)) != NULL) {
-			struct arena *a;
-			struct msg *m;
-
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/corpus-sample/%s/%s",
-			    MXW_TESTDATA, dirs[d], de->d_name);
-			assert_int_equal(slurp(path, &b), 0);
-			a = arena_new();
-			m = parse(a, b.p, b.len);
-			if (m->nhdr < 3 || m->nhdr >= MSG_HEADERS_MAX)
-				fail_msg("%s: got %zu headers, want 3..999",
-				    path, m->nhdr);
-			for (i = 0; i < m->len; i++)
-				if (m->raw[i] == '\n' &&
-				    (i == 0 || m->raw[i - 1] != '\r'))
-					fail_msg("%s: bare LF at %zu", path, i);
-			if (msg_header_get(m, "From", 0) != NULL)
-				with_from++;
-			total++;
-			arena_free(&a);
-		}
-		closedir(dir);
-	}
+	total = tu_corpus_each(msg_one, &with_from);
 	printf("corpus: %zu messages, %zu with From\n", total, with_from);
 	assert_true(total >= 1000);
 	assert_true(with_from * 100 >= total * 99);
-	buf_free(&b);
 }
 
 int

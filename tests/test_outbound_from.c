@@ -24,6 +24,7 @@
 #include "lib/arena.h"
 #include "lib/buf.h"
 #include "mail/msg.h"
+#include "testutil.h"
 
 static struct dns_resolver *res;
 static char dir[] = "/tmp/mxw-obfrom-XXXXXX";
@@ -65,12 +66,10 @@ teardown(void **state)
 static struct pipeline *
 pipeline(const char *extra, struct conf **c_r)
 {
-	struct conf_errors *e = NULL;
 	struct pipeline *p;
-	char text[2048];
 	const char *why;
 
-	snprintf(text, sizeof(text),
+	*c_r = tu_conf(
 	    "milter: { authserv_id = \"mx.test\"; };\n"
 	    "dkim: { signing = ( { domain = \"example.net\"; selector = "
 	    "\"out\"; key = \"%s\"; algorithm = \"ed25519\"; } ); };\n"
@@ -81,11 +80,6 @@ pipeline(const char *extra, struct conf **c_r)
 	    "},\n"
 	    "  { user = \"bob\"; domains = [ \"bob.test\" ]; } ); };\n",
 	    keypath, extra);
-	*c_r = conf_load_string(text, "test", &e);
-	if (*c_r == NULL && e != NULL && e->n > 0)
-		fail_msg("conf: %s", e->v[0].msg);
-	conf_errors_free(&e);
-	assert_non_null(*c_r);
 	if ((p = pipeline_new(*c_r, res, NULL, &why)) == NULL)
 		fail_msg("pipeline: %s", why);
 	return p;

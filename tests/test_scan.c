@@ -25,6 +25,7 @@
 #include "lib/arena.h"
 #include "lib/buf.h"
 #include "mail/msg.h"
+#include "testutil.h"
 
 static struct dns_resolver *res;
 static struct dkim_privkey *key_good, *key_evil;
@@ -124,18 +125,7 @@ signed_msg(struct arena *a, const char *text, struct dkim_privkey *k,
 static struct conf *
 config(const char *extra)
 {
-	struct conf_errors *e = NULL;
-	char text[1024];
-	struct conf *c;
-
-	snprintf(text, sizeof(text), "milter: { authserv_id = \"mx.test\"; "
-	    "};\n%s\n", extra);
-	c = conf_load_string(text, "test", &e);
-	if (c == NULL && e != NULL && e->n > 0)
-		fail_msg("conf: %s", e->v[0].msg);
-	conf_errors_free(&e);
-	assert_non_null(c);
-	return c;
+	return tu_conf("milter: { authserv_id = \"mx.test\"; };\n%s\n", extra);
 }
 
 static struct task *
