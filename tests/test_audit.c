@@ -61,6 +61,7 @@ audit(struct arena *a, const char *dom, enum audit_profile p)
 	o.profile = p;
 	o.no_smtp = 1;
 	o.no_https = 1;
+	o.no_direct_dns = 1;
 	o.dnsbl = dnsbl;
 	o.ndnsbl = 1;
 	o.selectors = sels;

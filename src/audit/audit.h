@@ -94,6 +94,12 @@ struct audit_smtp_map {
 	unsigned	 port;		/* 0: 25 */
 };
 
+/* Where to send direct DNS questions for a name server (tests). */
+struct audit_ns_map {
+	const char	*host;		/* NS host name */
+	const char	*server;	/* "ADDR" or "ADDR@PORT" */
+};
+
 struct audit_opts {
 	enum audit_profile	 profile;
 	unsigned		 max_mx;	/* 0: AUDIT_MX_MAX */
@@ -123,6 +129,9 @@ struct audit_opts {
 	int			 no_tls_scan;	/* skip the TLS parameter scan */
 	const char		*trust_anchor;	/* reported in JSON only */
 	int			 is_validating;	/* resolver validates */
+	const struct audit_ns_map *ns_map;	/* dns.ns.consistency */
+	size_t			 nns_map;
+	int			 no_direct_dns;	/* zone files: no servers */
 };
 
 struct audit_report {

@@ -181,6 +181,160 @@ check_cname_conflict(struct audit_ctx *x)
 		    bad == 1 ? "" : "s");
 }
 
+#define NSC_MAX		8	/* servers asked per side */
+#define NSC_TIMEOUT_MS	3000
+
+/* The server to ask for NS host h: --ns-addr, else its first A. */
+static const char *
+ns_server(struct audit_ctx *x, const char *h)
+{
+	const struct dns_answer *a4;
+	char ip[INET_ADDRSTRLEN];
+	size_t i;
+
+	for (i = 0; i < x->o->nns_map; i++)
+		if (str_casecmp(x->o->ns_map[i].host, h) == 0)
+			return x->o->ns_map[i].server;
+	a4 = audit_q(x, h, DNS_T_A);
+	if (a4->rcode != DNS_R_NOERROR || !a4->rr[0].is_decoded)
+		return NULL;
+	return arena_strdup(x->a, inet_ntop(AF_INET, &a4->rr[0].u.a, ip,
+	    sizeof(ip)));
+}
+
+static int
+set_has(const char **v, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (str_casecmp(v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The parent's delegation: the NS set a server of the parent zone gives
+ * for the domain (a referral, or its own authoritative NS if it also
+ * serves the child). Returns the count in *v_r, or -1 if none answered.
+ */
+static int
+ns_parent(struct audit_ctx *x, struct audit_finding *f, const char ***v_r,
+    size_t *n_r)
+{
+	const char *p = strchr(x->domain, '.'), *srv, *why;
+	const struct dns_answer *pns = NULL;
+	struct dns_reply *r;
+	size_t i, j;
+
+	for (; p != NULL; p = strchr(p + 1, '.')) {
+		pns = audit_q(x, p + 1, DNS_T_NS);
+		if (pns->rcode == DNS_R_NOERROR)
+			break;
+	}
+	if (p == NULL || pns == NULL)
+		return -1;
+	audit_ev(x, f, "parent zone %s", p + 1);
+	for (i = 0; i < pns->nrr && i < NSC_MAX; i++) {
+		if ((srv = ns_server(x, pns->rr[i].u.name)) == NULL)
+			continue;
+		if (dns_ask_server(srv, x->domain, DNS_T_NS, NSC_TIMEOUT_MS,
+		    x->a, &r, &why) == -1 || (r->rcode != DNS_R_NOERROR &&
+		    r->rcode != DNS_R_NODATA))
+			continue;
+		*v_r = arena_calloc(x->a, NSC_MAX, sizeof(**v_r));
+		*n_r = 0;
+		for (j = 0; j < r->nan && *n_r < NSC_MAX; j++)
+			if (r->an[j].is_decoded)
+				(*v_r)[(*n_r)++] = r->an[j].u.name;
+		for (j = 0; r->nan == 0 && j < r->nauth_ns && *n_r < NSC_MAX;
+		    j++)
+			(*v_r)[(*n_r)++] = r->auth_ns[j];
+		audit_ev(x, f, "parent server %s (%s): %zu NS",
+		    pns->rr[i].u.name, srv, *n_r);
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * dns.ns.consistency: the parent's delegation equals the child's NS set,
+ * and every name server in either answers authoritatively for the
+ * domain (RFC 1034 4.2.2; RFC 2181 6.1).
+ */
+static void
+check_ns_consistency(struct audit_ctx *x, const struct dns_answer *ns)
+{
+	struct audit_finding *f;
+	const char **pv = NULL, *all[2 * NSC_MAX], *srv, *why;
+	size_t np = 0, nall = 0, i, diff = 0, lame = 0, errs = 0;
+	struct dns_reply *r;
+
+	if (x->o->no_direct_dns || ns->rcode != DNS_R_NOERROR) {
+		audit_add(x, "dns.ns.consistency", AUDIT_SKIP, NULL,
+		    x->o->no_direct_dns ? "the resolver answers from zone "
+		    "files: no name servers to ask" : "not a zone apex");
+		return;
+	}
+	f = audit_add(x, "dns.ns.consistency", AUDIT_PASS, NULL, "-");
+	if (ns_parent(x, f, &pv, &np) == -1) {
+		audit_add(x, "dns.ns.consistency", AUDIT_ERROR, NULL,
+		    "no server of the parent zone answered for %s",
+		    x->domain);
+		return;
+	}
+	for (i = 0; i < np; i++)
+		all[nall++] = pv[i];
+	for (i = 0; i < np; i++) {
+		size_t j;
+
+		for (j = 0; j < ns->nrr; j++)
+			if (str_casecmp(ns->rr[j].u.name, pv[i]) == 0)
+				break;
+		if (j == ns->nrr) {
+			diff++;
+			audit_ev(x, f, "only at the parent: %s", pv[i]);
+		}
+	}
+	for (i = 0; i < ns->nrr && i < NSC_MAX; i++) {
+		if (set_has(pv, np, ns->rr[i].u.name))
+			continue;
+		diff++;
+		audit_ev(x, f, "only in the zone: %s", ns->rr[i].u.name);
+		all[nall++] = ns->rr[i].u.name;
+	}
+	for (i = 0; i < nall; i++) {
+		if ((srv = ns_server(x, all[i])) == NULL) {
+			lame++;
+			audit_ev(x, f, "%s: no address", all[i]);
+			continue;
+		}
+		if (dns_ask_server(srv, x->domain, DNS_T_SOA, NSC_TIMEOUT_MS,
+		    x->a, &r, &why) == -1 || r->rcode == DNS_R_TIMEOUT) {
+			errs++;
+			audit_ev(x, f, "%s (%s): no answer", all[i], srv);
+		} else if (!r->is_aa || r->rcode != DNS_R_NOERROR) {
+			lame++;
+			audit_ev(x, f, "%s (%s): not authoritative (%s%s)",
+			    all[i], srv, dns_rcode_str(r->rcode),
+			    r->is_aa ? ", aa" : "");
+		} else
+			audit_ev(x, f, "%s (%s): authoritative", all[i], srv);
+	}
+	if (diff > 0 || lame > 0)
+		audit_add(x, "dns.ns.consistency", AUDIT_NOT_MET, NULL,
+		    "%zu NS differ%s between parent and zone; %zu of %zu "
+		    "servers not authoritative", diff, diff == 1 ? "s" : "",
+		    lame, nall);
+	else if (errs > 0)
+		audit_add(x, "dns.ns.consistency", AUDIT_ERROR, NULL,
+		    "%zu of %zu name servers did not answer", errs, nall);
+	else
+		audit_add(x, "dns.ns.consistency", AUDIT_PASS, NULL,
+		    "parent and zone list the same %zu NS; all answer "
+		    "authoritatively", nall);
+}
+
 void
 audit_dns(struct audit_ctx *x)
 {
@@ -220,8 +374,7 @@ audit_dns(struct audit_ctx *x)
 	audit_ev_ans(x, f, soa);
 	check_soa(x, soa);
 	check_ns(x, ns);
-	audit_add(x, "dns.ns.consistency", AUDIT_SKIP, NULL,
-	    "not implemented: needs direct queries to the parent's servers");
+	check_ns_consistency(x, ns);
 	check_cname_conflict(x);
 }
 

@@ -71,6 +71,9 @@ check_usage(FILE *f)
 	    "                        address; repeatable\n"
 	    "  --https-port PORT     fetch the MTA-STS policy from PORT\n"
 	    "  --https-addr ADDR     fetch the MTA-STS policy from ADDR\n"
+	    "  --ns-addr HOST=ADDR[@PORT]  send direct DNS questions for\n"
+	    "                        name server HOST there (parent/child\n"
+	    "                        NS consistency); repeatable\n"
 	    "  --ehlo NAME           EHLO name (default mxwarden.invalid)\n"
 	    "  --dns-overlay FILE    (global) audit proposed records first\n"
 	    "\n"
@@ -92,6 +95,7 @@ struct check_args {
 	const char		*outb[CHECK_LIST_MAX], *sel[CHECK_LIST_MAX];
 	struct audit_smtp_map	 map[CHECK_LIST_MAX];
 	size_t			 nmap;
+	struct audit_ns_map	 nsmap[CHECK_LIST_MAX];
 	const char		*trust_anchor;
 	const char		**dom;
 	size_t			 ndom;
@@ -148,6 +152,27 @@ add_map(struct cli *c, struct check_args *k, const char *opt, char *v)
 		return 0;
 	}
 	return num(c, opt, v, 65535, &m->port);
+}
+
+/* --ns-addr HOST=ADDR[@PORT]: direct DNS questions for HOST go there. */
+static int
+add_nsmap(struct cli *c, struct check_args *k, char *v)
+{
+	char *eq = v != NULL ? strchr(v, '=') : NULL;
+
+	if (eq == NULL || eq == v || eq[1] == '\0') {
+		fprintf(c->err, "mxwarden check: --ns-addr wants "
+		    "HOST=ADDR[@PORT]\n");
+		return -1;
+	}
+	if (k->o.nns_map >= CHECK_LIST_MAX) {
+		fprintf(c->err, "mxwarden check: too many --ns-addr\n");
+		return -1;
+	}
+	*eq = '\0';
+	k->nsmap[k->o.nns_map].host = v;
+	k->nsmap[k->o.nns_map++].server = eq + 1;
+	return 0;
 }
 
 static int
@@ -215,6 +240,8 @@ parse_args(struct cli *c, int argc, char **argv, struct check_args *k)
 			r = num(c, o, v, 65535, &k->o.https_port);
 		else if (strcmp(o, "--https-addr") == 0)
 			k->o.https_addr = v;
+		else if (strcmp(o, "--ns-addr") == 0)
+			r = add_nsmap(c, k, argv[i + 1]);
 		else if (strcmp(o, "--ca-file") == 0)
 			k->o.ca_file = v;
 		else if (strcmp(o, "--trust-anchor") == 0)
@@ -272,6 +299,7 @@ check_resolver(struct cli *c, struct check_args *k)
 	const char *why;
 
 	k->o.is_validating = c->ndns_zone == 0;
+	k->o.no_direct_dns = c->ndns_zone > 0;
 	if (k->trust_anchor == NULL || c->ndns_zone > 0)
 		return cli_resolver(c);
 	memset(&uo, 0, sizeof(uo));
@@ -328,6 +356,7 @@ setup(struct cli *c, struct check_args *k)
 	k->o.selectors = k->sel;
 	k->o.smtp_map = k->map;
 	k->o.nsmtp_map = k->nmap;
+	k->o.ns_map = k->nsmap;
 	if (k->all) {
 		n = conf_list_len(cf, "check.domains");
 		for (i = 0; i < n && k->ndom < CHECK_DOMAINS_MAX; i++)

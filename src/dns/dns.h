@@ -200,6 +200,43 @@ struct dns_resolver *dns_resolver_new(const struct dns_backend_ops *ops,
     void *ctx);
 
 /*
+ * Direct questions to one chosen server (dns_direct.c): no cache, no
+ * recursion (RD clear), no validation. For audits that must see what a
+ * given server says: a parent's delegation, whether a server is
+ * authoritative (RFC 1034 4.2.2).
+ */
+struct dns_reply {
+	enum dns_rcode	 rcode;		/* NODATA: no answer record of type */
+	int		 is_aa;		/* authoritative answer bit */
+	int		 is_tc;		/* truncated: sections may be short */
+	size_t		 nan;
+	struct dns_rr	*an;		/* answer records of type at name */
+	size_t		 nauth_ns;
+	const char	**auth_ns;	/* authority NS targets at name (a
+					   referral, or the zone's own NS) */
+};
+
+/*
+ * Ask server ("ADDR" or "ADDR@PORT", default port 53) for (name, type)
+ * over UDP, waiting at most timeout_ms. Returns 0 with *r_r (arena);
+ * no reply in time is rcode DNS_R_TIMEOUT. Returns -1 with *why_r (and a
+ * SERVFAIL *r_r) for a bad address or name, or a socket error such as a
+ * refused port.
+ */
+int	dns_ask_server(const char *server, const char *name, uint16_t type,
+    unsigned timeout_ms, struct arena *a, struct dns_reply **r_r,
+    const char **why_r);
+
+/*
+ * Parse reply message p (untrusted) to our query id for (name, type)
+ * into *r (arena). -1 with *why_r if it is not such a reply; records that
+ * run past len are dropped with what follows them.
+ */
+int	dns_reply_parse(const uint8_t *p, size_t len, uint16_t id,
+    const char *name, uint16_t type, struct arena *a, struct dns_reply *r,
+    const char **why_r);
+
+/*
  * Names and formatting helpers.
  */
 

@@ -10,6 +10,13 @@
 # bogus.test as trust anchors (--trust-anchor), and must tell secure,
 # bogus and insecure apart.
 #
+# dns.ns.consistency: a second NSD serves only the parent zone "test."
+# (as its server pns.test), so asking it for a child's NS gives the
+# referral; nsok.test is delegated as it lists itself, nsbad.test is
+# delegated to ns.test and ns2.test but lists only ns.test, and ns2.test
+# (the second NSD) is not authoritative for it. --ns-addr maps each name
+# server to its 127.0.0.1 port.
+#
 # Needs: MXW_BIN, MXW_TESTS_DIR, nsd, ldns-keygen, ldns-signzone,
 # /usr/bin/python3.
 set -eu
@@ -24,8 +31,10 @@ done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mxw-check-dnssec.XXXXXX")
 NSD_PID=""
+NSD2_PID=""
 cleanup() {
 	mxw_stop_pid "$NSD_PID"
+	mxw_stop_pid "$NSD2_PID"
 	[ -n "${KEEP:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -63,8 +72,13 @@ sign() {
 cat >test.zone <<EOF
 \$TTL 300
 test. SOA ns.test. hostmaster.test. 1 7200 3600 1209600 3600
-test. NS ns.test.
+test. NS pns.test.
+pns.test. A 127.0.0.1
 ns.test. A 127.0.0.1
+ns2.test. A 127.0.0.1
+nsok.test. NS ns.test.
+nsbad.test. NS ns.test.
+nsbad.test. NS ns2.test.
 EOF
 : >ta.ds
 sign sec.test
@@ -77,20 +91,31 @@ grep -q 'p=none' bogus.test.zone.signed || { echo "tamper failed" >&2
     exit 1; }
 child insec.test >insec.test.zone
 echo "insec.test. NS ns.test." >>test.zone
+child nsok.test >nsok.test.zone
+child nsbad.test >nsbad.test.zone
 
 PORT=$(mxw_free_port)
 mxw_nsd_start "$PORT" "test=$WORK/test.zone" \
     "sec.test=$WORK/sec.test.zone.signed" \
     "bogus.test=$WORK/bogus.test.zone.signed" \
     "soon.test=$WORK/soon.test.zone.signed" \
-    "insec.test=$WORK/insec.test.zone"
+    "insec.test=$WORK/insec.test.zone" \
+    "nsok.test=$WORK/nsok.test.zone" "nsbad.test=$WORK/nsbad.test.zone"
 echo "check_dnssec: nsd pid $NSD_PID on 127.0.0.1@$PORT"
+# The parent-only server: its own copy of test. in its own directory.
+PORT2=$(mxw_free_port)
+P1=$NSD_PID
+WORK=$WORK/p2 mxw_nsd_start "$PORT2" "test=$WORK/test.zone"
+NSD2_PID=$NSD_PID
+NSD_PID=$P1
+NSMAP="--ns-addr pns.test=127.0.0.1@$PORT2 --ns-addr ns.test=127.0.0.1@$PORT
+    --ns-addr ns2.test=127.0.0.1@$PORT2"
 
 audit() {
 	set +e
 	"$MXW_BIN" --dns-server "127.0.0.1@$PORT" ${NOW:+--now "$NOW"} \
 	    check "$1" --json \
-	    --trust-anchor "$WORK/ta.ds" --no-smtp --no-https \
+	    --trust-anchor "$WORK/ta.ds" --no-smtp --no-https $NSMAP \
 	    >"$WORK/$1.json" 2>"$WORK/$1.err"
 	RC=$?
 	set -e
@@ -149,6 +174,15 @@ want insec.test dnssec.domain.valid skip "insecure"
 want insec.test dane.tlsa.present info "0 of 1"
 want insec.test dmarc.record.present pass
 
+audit nsok.test
+want nsok.test dns.ns.consistency pass "same 1 NS"
+want nsok.test dns.ns.consistency pass "ns.test (127.0.0.1@$PORT): authoritative"
+want sec.test dns.ns.consistency pass "parent zone test"
+audit nsbad.test
+want nsbad.test dns.ns.consistency warn "1 NS differs"
+want nsbad.test dns.ns.consistency warn "only at the parent: ns2.test"
+want nsbad.test dns.ns.consistency warn "ns2.test (127.0.0.1@$PORT2): not authoritative"
+
 "$PY" - "$WORK/sec.test.json" <<'EOF' || bad "resolver block"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -162,7 +196,7 @@ printf 'insec.test. 300 TXT "v=spf1 +all"\n' >"$WORK/overlay.zone"
 set +e
 "$MXW_BIN" --dns-server "127.0.0.1@$PORT" --dns-overlay "$WORK/overlay.zone" \
     check insec.test --json --trust-anchor "$WORK/ta.ds" --no-smtp \
-    --no-https >"$WORK/overlay.json" 2>"$WORK/overlay.err"
+    --no-https $NSMAP >"$WORK/overlay.json" 2>"$WORK/overlay.err"
 set -e
 want overlay spf.all.qualifier fail "+all"
 want overlay dmarc.record.present pass
