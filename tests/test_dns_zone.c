@@ -190,7 +190,8 @@ test_bad_zones(void **state)
 		    "t.zone:1: \\# length does not match the data" },
 		{ "x. TLSA 3 1 1 ABC\n", "t.zone:1: odd number of hex digits" },
 		{ "x. RRSIG A 13 2 300 20261341000000 20260101000000 1 x. "
-		    "AAAA\n", "t.zone:1: RRSIG: bad time (want YYYYMMDDHHmmSS)" },
+		    "AAAA\n",
+		    "t.zone:1: RRSIG: bad time (want YYYYMMDDHHmmSS)" },
 		{ "x. RRSIG FOO 13 2 300 1 2 1 x. AAAA\n",
 		    "t.zone:1: RRSIG: unknown type covered" },
 		{ "x. RRSIG A 13 2 300 1 2 1 x.\n", "t.zone:1: want TYPE "

@@ -2,9 +2,11 @@
  * DNS, DNSSEC, MX and reverse DNS checks: the domain exists (RFC 1034),
  * its name servers (RFC 2182, RFC 1912 2.2 SOA timers), DNSSEC signing
  * and validation status as the resolver reports it (RFC 4035 5, RFC 8624
- * algorithms, RFC 9276 NSEC3 parameters, RRSIG expiry RFC 4034 3.1.5), MX records (RFC 5321 5.1, null
- * MX RFC 7505, no CNAME targets RFC 2181 10.3), PTR and forward-confirmed
- * reverse DNS of the MX addresses, and CAA above the MX names (RFC 8659).
+ * algorithms, RFC 9276 NSEC3 parameters, RRSIG expiry RFC 4034 3.1.5),
+ * parent/child NS consistency by direct questions (RFC 1034 4.2.2), MX
+ * records (RFC 5321 5.1, null MX RFC 7505, no CNAME targets RFC 2181
+ * 10.3), PTR and forward-confirmed reverse DNS of the MX addresses, and
+ * CAA above the MX names (RFC 8659).
  */
 #include <arpa/inet.h>
 #include <ctype.h>

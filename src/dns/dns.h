@@ -117,7 +117,7 @@ struct dns_rr {
 			uint16_t	 covered;	/* type covered */
 			uint8_t		 alg, labels;
 			uint32_t	 orig_ttl;
-			uint32_t	 expiration;	/* seconds since 1970, */
+			uint32_t	 expiration;	/* since 1970, */
 			uint32_t	 inception;	/* RFC 1982 serial */
 			uint16_t	 tag;
 			const char	*signer;
