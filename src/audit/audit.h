@@ -126,7 +126,7 @@ struct audit_opts {
 	int			 no_https;	/* skip the MTA-STS fetch */
 	int			 rcpt_tests;	/* opt-in: RCPT relay and
 						   postmaster tests */
-	int			 no_tls_scan;	/* skip the TLS parameter scan */
+	int			 no_tls_scan;	/* no TLS parameter scan */
 	const char		*trust_anchor;	/* reported in JSON only */
 	int			 is_validating;	/* resolver validates */
 	const struct audit_ns_map *ns_map;	/* dns.ns.consistency */

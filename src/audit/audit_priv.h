@@ -76,7 +76,7 @@ struct audit_probe {
 	const char		*group;		/* TLS 1.3 key share group */
 	int			 group_ok;
 	const char		*kex_hash;	/* TLS 1.2 SKE signature hash */
-	int			 sha1_sig;	/* SHA-1 SKE signature accepted */
+	int			 sha1_sig;	/* SHA-1 SKE sig accepted */
 	const char		*comp;		/* compression method used */
 	int			 comp_offered;	/* our OpenSSL offered one */
 	int			 secure_reneg;	/* RFC 5746; -1 n/a */
