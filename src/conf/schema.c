@@ -444,6 +444,25 @@ const struct conf_key conf_schema[] = {
 	    "Reject threshold for this domain."),
 	{ "domains.subject_tag", CONF_STR, "=actions.subject_tag", NOLIM,
 	    NULL, CONF_CK_NONE, 0, NULL, "Subject tag for this domain." },
+
+	GROUP("rules", "Content rules in SpamAssassin syntax (docs/rules.md)."),
+	BOOL("rules.default_set", "true", "Load mxwarden's built-in rules."),
+	LIST("rules.files", NULL, 1000, CONF_CK_PATH,
+	    "/etc/mxwarden/rules/local.cf", "More rule files, in order."),
+	GROUP("routing", "Folder routing through a header (docs/rules.md)."),
+	STR("routing.header", "X-Mxwarden-Folder", CONF_CK_HEADER,
+	    "Header naming the folder; a Sieve script files by it."),
+	STR("routing.junk_folder", "Junk", CONF_CK_NONE,
+	    "Folder for mail at or above actions.add_header; \"\": none."),
+	GROUP("lists", "Allow and deny lists (docs/rules.md)."),
+	LIST("lists.allow", NULL, 100000, CONF_CK_NONE, "domain:example.org",
+	    "from:ADDR, domain:D (authenticated), ip:NET, dkim:D [for RCPT]."),
+	LIST("lists.deny", NULL, 100000, CONF_CK_NONE, "ip:192.0.2.0/24",
+	    "from:ADDR, domain:D, ip:NET, dkim:D [for RCPTDOMAIN]."),
+	FLOAT("lists.allow_score", "-20.0", -1000, 1000,
+	    "Score of an allow-list match (LIST_ALLOW)."),
+	FLOAT("lists.deny_score", "20.0", -1000, 1000,
+	    "Score of a deny-list match (LIST_DENY)."),
 };
 
 const size_t conf_nschema = sizeof(conf_schema) / sizeof(conf_schema[0]);

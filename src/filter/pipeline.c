@@ -18,6 +18,7 @@
 #include "auth/dmarc.h"
 #include "auth/spf.h"
 #include "conf/conf.h"
+#include "filter/content.h"
 #include "filter/pipeline.h"
 #include "filter/pipeline_int.h"
 #include "filter/limits.h"
@@ -165,7 +166,8 @@ pipeline_new(const struct conf *conf, struct dns_resolver *res,
 	p->lim = limits_conf_new(conf);	/* outbound protection */
 	p->snd = sender_conf_new(conf);	/* HELO SPF, outbound From */
 	if (read_signing(p, why_r) == -1 ||
-	    (p->rep = rep_new(conf, why_r)) == NULL) {	/* reputation */
+	    (p->rep = rep_new(conf, why_r)) == NULL ||	/* reputation */
+	    (p->content = content_new(conf, store, why_r)) == NULL) {
 		pipeline_free(&p);
 		return NULL;
 	}
@@ -193,6 +195,7 @@ pipeline_free(struct pipeline **pp)
 	sender_conf_free(&p->snd);	/* HELO SPF, outbound From */
 	limits_conf_free(&p->lim);	/* outbound protection */
 	spf_ctx_free(&p->spf);
+	content_free(&p->content);
 	free(p);
 	*pp = NULL;
 }
@@ -341,9 +344,11 @@ pipeline_run(const struct pipeline *p, struct task *t, const char **why_r)
 		return 0;
 	}
 	if (pl_auth(p, t, why_r) == -1 ||
-	    rep_message(p->rep, t, why_r) == -1)	/* domain lists */
+	    rep_message(p->rep, t, why_r) == -1 ||	/* domain lists */
+	    content_check(p->content, t, why_r) == -1)	/* rules, lists */
 		return -1;
 	pl_policy(p, t);
+	content_route(p->content, t);		/* Junk folder header */
 	rep_verdict(p->rep, t);		/* greylisting after the score */
 	return 0;
 }

@@ -79,6 +79,7 @@ struct pipeline {
 	const char		*spam_flag_header;
 	const char		*spam_status_header;
 	char			*authserv_id;
+	struct content		*content;	/* rules, lists: content.h */
 	struct limits_conf	*lim;	/* outbound protection */
 	struct rep		*rep;	/* DNSBL, rDNS, HELO, greylisting */
 	struct sender_conf	*snd;	/* HELO SPF, outbound From (sender.h) */
