@@ -292,7 +292,8 @@ rmw_thr(void *p)
 	struct store *s = p;
 	struct buf b1 = BUF_INIT, b2 = BUF_INIT;
 	struct store_rmw v[2] = {
-		{ "t:a", 3, &b1, 0, 0, 0 }, { "t:b", 3, &b2, 0, 0, 0 } };
+		{ "t:a", 3, &b1, 0, 0, 0, 0, 0 },
+		{ "t:b", 3, &b2, 0, 0, 0, 0, 0 } };
 	const char *why;
 	int i;
 
@@ -309,7 +310,7 @@ test_store_rmw(void **state)
 {
 	struct store *s = open_store();
 	struct buf b = BUF_INIT;
-	struct store_rmw v[1] = { { "t:x", 3, &b, 0, 0, 0 } };
+	struct store_rmw v[1] = { { "t:x", 3, &b, 0, 0, 0, 0, 0 } };
 	pthread_t th[4];
 	const char *why;
 	int64_t n;

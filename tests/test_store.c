@@ -178,6 +178,85 @@ test_get_set_ttl(void **state)
 	clock_set(0);
 }
 
+/* Copy arg (a string) into every fixed buffer, as a hot caller would. */
+static int
+fixed_fn(void *arg, struct store_rmw *v, size_t n, const char **why_r)
+{
+	const char *w = arg;
+	size_t i, len = strlen(w);
+
+	(void)why_r;
+	for (i = 0; i < n; i++) {
+		memcpy(v[i].val->p, w, len);	/* may pass cap - 1: tested */
+		v[i].val->len = len;
+		v[i].op = STORE_RMW_PUT;
+	}
+	return 0;
+}
+
+/*
+ * store_rmw with fixed (stack) value buffers: values that fit are read,
+ * longer ones are reported with is_toolong and never copied (ASan would
+ * see a write past the array or a realloc of stack memory), and a PUT
+ * that does not fit is refused.
+ */
+static void
+test_rmw_fixed(void **state)
+{
+	static const struct {
+		const char	*stored;	/* NULL: absent */
+		const char	*write;
+		int		 want_rc, want_live, want_long;
+		const char	*want_val;	/* value read */
+	} cases[] = {
+		{ NULL, "abc", 0, 0, 0, "" },
+		{ "abc", "abcdefg", 0, 1, 0, "abc" },
+		{ "abcdefg", "x", 0, 1, 0, "abcdefg" },	/* cap - 1 fits */
+		{ "abcdefgh", "y", 0, 1, 1, "" },	/* cap: too long */
+		{ "a very long value indeed", "z", 0, 1, 1, "" },
+		{ "abc", "abcdefgh", -1, 1, 0, "abc" },	/* PUT over cap */
+	};
+	struct store *s = topen("fixed", 0);
+	struct buf v = BUF_INIT;
+	const char *why;
+	char mem[9];
+	struct buf fb;
+	struct store_rmw rv;
+	size_t i;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		store_del(s, "fx", 2, &why);
+		if (cases[i].stored != NULL)
+			assert_int_equal(store_set(s, "fx", 2, cases[i].stored,
+			    strlen(cases[i].stored), 0, &why), 0);
+		fb = (struct buf){ mem, 0, 8 };	/* 8 of 9: room to spare */
+		memset(&rv, 0, sizeof(rv));
+		rv = (struct store_rmw){ "fx", 2, &fb, 0, 0, 0, 1, 0 };
+		rc = store_rmw(s, &rv, 1, fixed_fn, (void *)cases[i].write,
+		    &why);
+		if (rc != cases[i].want_rc || rv.is_live != cases[i].want_live ||
+		    rv.is_toolong != cases[i].want_long)
+			fail_msg("case %zu: got rc %d live %d long %d, want "
+			    "%d %d %d", i, rc, rv.is_live, rv.is_toolong,
+			    cases[i].want_rc, cases[i].want_live,
+			    cases[i].want_long);
+		if (fb.p != mem)
+			fail_msg("case %zu: fixed buffer replaced", i);
+		if (cases[i].want_rc == 0 && (store_get(s, "fx", 2, &v, NULL,
+		    &why) != 0 || strcmp(v.p, cases[i].write) != 0))
+			fail_msg("case %zu: got \"%s\" stored, want \"%s\"",
+			    i, v.p, cases[i].write);
+	}
+	/* a fixed entry without memory is a caller error */
+	fb = (struct buf)BUF_INIT;
+	rv = (struct store_rmw){ "fx", 2, &fb, 0, 0, 0, 1, 0 };
+	assert_int_equal(store_rmw(s, &rv, 1, fixed_fn, "a", &why), -1);
+	buf_free(&v);
+	store_close(&s);
+}
+
 static void
 test_add_nx(void **state)
 {
@@ -806,8 +885,8 @@ gc_thread(void *arg)
 		    GC_OPS, 0, &why) == -1)
 			j->fail = "lpush failed";
 		memset(rv, 0, sizeof(rv));
-		rv[0] = (struct store_rmw){ "gc:pa", 5, &b0, 0, 0, 0 };
-		rv[1] = (struct store_rmw){ "gc:pb", 5, &b1, 0, 0, 0 };
+		rv[0] = (struct store_rmw){ "gc:pa", 5, &b0, 0, 0, 0, 0, 0 };
+		rv[1] = (struct store_rmw){ "gc:pb", 5, &b1, 0, 0, 0, 0, 0 };
 		if (store_rmw(j->s, rv, 2, gc_pair_fn, NULL, &why) == -1)
 			j->fail = why;
 		/* A refusal fails this call only; the batch goes on. */
@@ -1191,6 +1270,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_get_set_ttl),
 		cmocka_unit_test(test_add_nx),
+		cmocka_unit_test(test_rmw_fixed),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_lists),
 		cmocka_unit_test(test_scan),

@@ -275,13 +275,15 @@ store_rmw(struct store *s, struct store_rmw *v, size_t n, store_rmw_fn fn,
 	for (i = 0; i < n; i++) {
 		if (!write_ok(s, v[i].key, v[i].klen, NULL, 0, why_r))
 			return -1;
-		if (v[i].val == NULL) {
+		if (v[i].val == NULL || (v[i].is_fixed && (v[i].val->p ==
+		    NULL || v[i].val->cap == 0))) {
 			*why_r = "store: update entry without a buffer";
 			return -1;
 		}
 		buf_reset(v[i].val);
 		v[i].ttl = 0;
 		v[i].is_live = 0;
+		v[i].is_toolong = 0;
 		v[i].op = STORE_RMW_KEEP;
 	}
 	return s->ops->rmw(s, v, n, fn, arg, why_r);

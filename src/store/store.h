@@ -226,6 +226,13 @@ int	store_sweep(struct store *s, uint64_t *deleted_r, const char **why_r);
  * is called again for a transaction of its own: only the decisions of
  * its last call count. A value
  * written here that is decimal ASCII is a counter for store_incr.
+ *
+ * Fixed buffers (is_fixed set): val->p is caller memory of val->cap
+ * bytes (a stack array; cap >= 1) that the store must never reallocate
+ * or free, so a hot caller needs no heap per key. A stored value of
+ * cap bytes or more is then not read: is_live is set, val is left
+ * empty and is_toolong is set (the caller decides: garbled, start
+ * afresh). fn must keep a PUT value within cap - 1 bytes itself.
  * Returns 0 or -1.
  */
 #define STORE_RMW_MAX		64	/* keys per store_rmw call */
@@ -243,6 +250,8 @@ struct store_rmw {
 	uint32_t		 ttl;		/* in: left; out: for PUT */
 	int			 is_live;	/* in */
 	enum store_rmw_op	 op;		/* out */
+	int			 is_fixed;	/* in: val is a fixed buffer */
+	int			 is_toolong;	/* out: value over val->cap */
 };
 
 typedef int	(*store_rmw_fn)(void *arg, struct store_rmw *v, size_t n,

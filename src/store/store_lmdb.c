@@ -528,12 +528,18 @@ lm_do_rmw(struct lm_env *e, MDB_txn *txn, struct lm_req *r, int *is_dirty_r,
 		buf_reset(v[i].val);	/* again if this is a retry */
 		v[i].ttl = 0;
 		v[i].op = STORE_RMW_KEEP;
+		v[i].is_toolong = 0;
 		rc = lm_lookup(e, txn, v[i].key, v[i].klen, &d, &v[i].ttl,
 		    NULL, why_r);
 		if (rc < 0)
 			return rc;
 		v[i].is_live = rc == 0;
-		if (rc == 0)
+		if (rc != 0)
+			continue;
+		/* A fixed buffer (stack memory) must never be reallocated. */
+		if (v[i].is_fixed && d.mv_size - LM_HDR >= v[i].val->cap)
+			v[i].is_toolong = 1;
+		else
 			buf_add(v[i].val, (char *)d.mv_data + LM_HDR,
 			    d.mv_size - LM_HDR);
 	}
@@ -541,7 +547,8 @@ lm_do_rmw(struct lm_env *e, MDB_txn *txn, struct lm_req *r, int *is_dirty_r,
 		return -1;
 	for (i = 0; i < n; i++)
 		if (v[i].op == STORE_RMW_PUT &&
-		    v[i].val->len > STORE_VAL_MAX) {
+		    (v[i].val->len > STORE_VAL_MAX || (v[i].is_fixed &&
+		    v[i].val->len >= v[i].val->cap))) {
 			*why_r = "store: update value over the cap";
 			return -1;
 		}
