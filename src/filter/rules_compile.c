@@ -19,6 +19,8 @@
 #include "lib/str.h"
 #include "lib/xmalloc.h"
 
+#define HS_GROUP_REPEAT_LEN_MAX	1000	/* see pick_engine */
+
 static unsigned
 hs_flags(const struct rules *r, const struct rule *ru)
 {
@@ -93,6 +95,17 @@ pick_engine(struct rules *r, struct rule *ru)
 		free(ru->skip);
 		ru->skip = xstrdup("captured tag template %{...}");
 		ru->eng = ENG_NONE;
+	} else if (strlen(ru->re) > HS_GROUP_REPEAT_LEN_MAX &&
+	    strstr(ru->re, "){") != NULL) {
+		/*
+		 * XXX A long pattern with a counted group repeat (the
+		 * ReplaceTags form rules of the stock set) takes Hyperscan
+		 * a minute to compile; PCRE2 runs it instead, so these few
+		 * patterns cost a PCRE2 pass over their scope's text.
+		 */
+		ru->eng = ENG_PCRE;
+		if (pcre_compile_rule(ru) == -1)
+			ru->eng = ENG_NONE;
 	} else if (hs_expression_info(e, hs_flags(r, ru), &info, &ce) !=
 	    HS_SUCCESS) {
 		hs_free_compile_error(ce);
