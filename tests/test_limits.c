@@ -351,43 +351,197 @@ test_baseline(void **state)
 		const char *net;
 		unsigned want;		/* alerts raised in that hour */
 	} steps[] = {
-		{ 0, 5, 0, "192.0.2.0/24", 0 },
-		{ 1, 6, 0, "192.0.2.0/24", 0 },
-		{ 5, 4, 0, "192.0.2.0/24", 0 },	/* idle hours don't count */
+		{ 0, 5, 0, "192.0.2.1", 0 },
+		{ 1, 6, 0, "192.0.2.9", 0 },
+		{ 5, 4, 0, "192.0.2.1", 0 },	/* idle hours don't count */
 		/* learned (3 active hours, baseline ~5): 49 is no spike */
-		{ 6, 49, 0, "192.0.2.0/24", 0 },
+		{ 6, 49, 0, "192.0.2.200", 0 },
 		/* a new network once */
-		{ 7, 5, 0, "198.51.100.0/24", OB_ALERT_NEW_NETWORK },
+		{ 7, 5, 0, "198.51.100.4", OB_ALERT_NEW_NETWORK },
 		/* over both 50 and 10 x baseline (~12): one alert */
-		{ 30, 300, 0, "192.0.2.0/24", OB_ALERT_SPIKE },
+		{ 30, 300, 0, "192.0.2.1", OB_ALERT_SPIKE },
 		/* 5 new domains in an hour */
-		{ 40, 5, 1, "192.0.2.0/24", OB_ALERT_NEW_DOMAINS },
+		{ 40, 5, 1, "192.0.2.1", OB_ALERT_NEW_DOMAINS },
 	};
 	struct outbound_state st, st2;
-	struct buf b = BUF_INIT;
+	struct outbound_net net;
+	unsigned char enc[OB_STATE_LEN];
 	unsigned got;
 	size_t i, k;
 
 	(void)state;
 	outbound_state_parse(NULL, 0, &st);
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		assert_int_equal(outbound_network(steps[i].net, &net), 0);
 		got = 0;
 		for (k = 0; k < steps[i].count; k++)
 			got |= outbound_update(&oc, &st, T0 - T0 % 3600 +
 			    steps[i].hour * 3600 + (int64_t)k, steps[i].nnew,
-			    steps[i].net);
+			    &net);
 		if (got != steps[i].want)
 			fail_msg("step %zu: got alerts %#x, want %#x "
 			    "(baseline %.2f, hours %u)", i, got,
 			    steps[i].want, st.baseline, st.hours);
-		/* the state survives its text form */
-		outbound_state_format(&st, &b);
-		assert_int_equal(outbound_state_parse(b.p, b.len, &st2), 0);
-		assert_int_equal(st2.count, st.count);
-		assert_int_equal(st2.nnets, st.nnets);
+		/* the state survives its binary form, bit for bit */
+		outbound_state_encode(&st, enc);
+		assert_int_equal(outbound_state_parse((char *)enc,
+		    sizeof(enc), &st2), 0);
+		if (memcmp(&st, &st2, sizeof(st)) != 0)
+			fail_msg("step %zu: state changed by its encoding", i);
 	}
 	assert_int_equal(outbound_state_parse("garbage", 7, &st), -1);
-	buf_free(&b);
+}
+
+/*
+ * The stored forms: binary with a version byte, little-endian whatever
+ * the host; the decimal text of older versions is read (migrated);
+ * garbled values read as fresh.
+ */
+static void
+test_encoding(void **state)
+{
+	static const struct {
+		const char	*in;
+		size_t		 len;
+		int64_t		 want0, want5;
+	} rates[] = {
+		{ "", 0, 0, 0 },
+		/* old text, migrated */
+		{ "1700000060000000 2 3 4 5 1700000086400000", 41,
+		    1700000060000000LL, 1700000086400000LL },
+		{ "12 x", 4, 12, 0 },			/* half garbled */
+		{ "\x81short", 6, 0, 0 },		/* wrong length */
+		{ "\x7f" "binary of another version.........................",
+		    49, 0, 0 },
+		{ "zz", 2, 0, 0 },
+	};
+	static const struct {
+		int64_t		 t;
+		const char	*want;
+	} days[] = {
+		{ 0, "alert:count:19700101" },
+		{ 951782400, "alert:count:20000229" },	/* leap day */
+		{ 1700000000, "alert:count:20231114" },
+		{ 1709251199, "alert:count:20240229" },
+		{ 1709251200, "alert:count:20240301" },
+		{ 4102444800, "alert:count:21000101" },
+		{ 4107456000, "alert:count:21000228" },
+		{ 4107542400, "alert:count:21000301" },	/* 2100: no leap */
+	};
+	const char *old = "1 472222 7 5.500 3 1700000000 2 1 "
+	    "192.0.2.0/24,2001:db8::/48";
+	int64_t tat[LIM_NRATE], in[LIM_NRATE] = { 1, -2, 0x0102030405060708,
+	    INT64_MAX, INT64_MIN, 1700000000000000 };
+	unsigned char enc[LIM_RATE_LEN];
+	struct outbound_state st;
+	char k[OB_ALERTS_KEY_LEN + 1], txt[64], bin[OB_STATE_LEN];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		limits_tats_decode(rates[i].in, rates[i].len, tat);
+		if (tat[0] != rates[i].want0 || tat[5] != rates[i].want5)
+			fail_msg("rates %zu: got %lld..%lld, want %lld..%lld",
+			    i, (long long)tat[0], (long long)tat[5],
+			    (long long)rates[i].want0,
+			    (long long)rates[i].want5);
+	}
+	limits_tats_encode(in, enc);
+	assert_int_equal(enc[0], LIM_ENC_RATE);
+	assert_int_equal(enc[1], 1);		/* little-endian */
+	assert_int_equal(enc[17], 0x08);
+	assert_int_equal(enc[24], 0x01);
+	limits_tats_decode((char *)enc, sizeof(enc), tat);
+	assert_memory_equal(tat, in, sizeof(in));
+	/* the outbound state's old text form is migrated */
+	assert_int_equal(outbound_state_parse(old, strlen(old), &st), 0);
+	assert_int_equal(st.hour, 472222);
+	assert_int_equal(st.count, 7);
+	assert_true(st.baseline == 5.5);
+	assert_int_equal(st.nnets, 2);
+	outbound_net_str(&st.nets[1], txt, sizeof(txt));
+	assert_string_equal(txt, "2001:db8::/48");
+	outbound_net_str(&st.nets[0], txt, sizeof(txt));
+	assert_string_equal(txt, "192.0.2.0/24");
+	/* a binary state with a bad count of networks is garbled */
+	outbound_state_encode(&st, (unsigned char *)bin);
+	assert_int_equal(outbound_state_parse(bin, OB_STATE_LEN, &st), 0);
+	assert_int_equal(st.count, 7);
+	bin[1 + 8 + 4 + 8 + 4 + 8 + 4 + 1] = 17;
+	assert_int_equal(outbound_state_parse(bin, OB_STATE_LEN, &st), -1);
+	assert_int_equal(st.count, 0);
+	for (i = 0; i < sizeof(days) / sizeof(days[0]); i++) {
+		memset(k, 0, sizeof(k));
+		outbound_alerts_key(days[i].t * SEC, k);
+		if (strcmp(k, days[i].want) != 0)
+			fail_msg("day %zu: got %s, want %s", i, k,
+			    days[i].want);
+	}
+}
+
+/*
+ * Through the store: an old text rate state is honoured (migrated) and
+ * rewritten in binary; a known recipient domain's key is rewritten only
+ * when its expiry is due a refresh (domain_memory / 8, at most 1 h).
+ */
+static void
+test_migrate_refresh(void **state)
+{
+	struct limits_conf *lc = test_conf();
+	struct store *s = open_store();
+	const char *doms[] = { "example.org" };
+	struct limits_msg m = { "erin@example.com", "example.com", NULL, 1,
+	    doms, 1 };
+	static const struct {
+		int64_t		 at;		/* seconds after T0 */
+		uint32_t	 want_ttl;	/* of the domain key after */
+		uint32_t	 want_new;	/* new domains in the window */
+	} steps[] = {
+		{ 0, 86400, 1 },
+		{ 100, 86300, 1 },	/* known, not rewritten */
+		{ 3600, 82800, 1 },	/* exactly the slack: not yet */
+		{ 3601, 86400, 1 },	/* due: rewritten */
+	};
+	struct limits_result r;
+	struct buf k = BUF_INIT, v = BUF_INIT;
+	char old[128];
+	const char *why;
+	uint32_t ttl;
+	size_t i;
+
+	(void)state;
+	lc->dflt[LIM_USER].v[LIM_MINUTE] = 3;
+	/* three messages spent at T0, in the text of older versions */
+	snprintf(old, sizeof(old), "%lld 0 0 0 0 0", (T0 + 60) * SEC);
+	limits_key(&k, LIM_USER, m.user);
+	assert_int_equal(store_set(s, k.p, k.len, old, strlen(old), 60,
+	    &why), 0);
+	assert_false(check_at(lc, s, &m, T0, &r));
+	assert_int_equal(r.retry_us, 20 * SEC);
+	assert_true(check_at(lc, s, &m, T0 + 20, &r));
+	assert_int_equal(store_get(s, k.p, k.len, &v, NULL, &why), 0);
+	assert_int_equal(v.len, LIM_RATE_LEN);
+	assert_int_equal((unsigned char)v.p[0], LIM_ENC_RATE);
+	lc->dflt[LIM_USER].v[LIM_MINUTE] = 0;
+	lc->ob.enabled = 1;
+	lc->ob.learn_hours = 1000;
+	lc->ob.domain_memory = 86400;
+	lc->ob.new_domain_window = 86400;
+	outbound_key_domain(&k, m.user, doms[0]);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		check_at(lc, s, &m, T0 + steps[i].at, &r);
+		assert_int_equal(store_get(s, k.p, k.len, &v, &ttl, &why), 0);
+		if (ttl != steps[i].want_ttl || r.new_domains !=
+		    steps[i].want_new)
+			fail_msg("step %zu: got ttl %u new %u, want %u %u", i,
+			    ttl, r.new_domains, steps[i].want_ttl,
+			    steps[i].want_new);
+	}
+	buf_free(&k);
+	buf_free(&v);
+	clock_set(0);
+	close_store(&s);
+	limits_conf_free(&lc);
 }
 
 /* A spike freezes the account; later mail is held, nothing counted. */
@@ -504,6 +658,8 @@ main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_store_rmw),
 		cmocka_unit_test(test_baseline),
+		cmocka_unit_test(test_encoding),
+		cmocka_unit_test(test_migrate_refresh),
 		cmocka_unit_test(test_freeze),
 		cmocka_unit_test(test_bulk),
 	};

@@ -236,8 +236,8 @@ test_rmw_fixed(void **state)
 		rv = (struct store_rmw){ "fx", 2, &fb, 0, 0, 0, 1, 0 };
 		rc = store_rmw(s, &rv, 1, fixed_fn, (void *)cases[i].write,
 		    &why);
-		if (rc != cases[i].want_rc || rv.is_live != cases[i].want_live ||
-		    rv.is_toolong != cases[i].want_long)
+		if (rc != cases[i].want_rc || rv.is_live !=
+		    cases[i].want_live || rv.is_toolong != cases[i].want_long)
 			fail_msg("case %zu: got rc %d live %d long %d, want "
 			    "%d %d %d", i, rc, rv.is_live, rv.is_toolong,
 			    cases[i].want_rc, cases[i].want_live,

@@ -82,19 +82,15 @@ show_user(struct cli *c, struct store *s, const struct limits_conf *lc,
 	struct outbound_state st;
 	int64_t now = clock_now_us(), tat[LIM_NRATE] = { 0 };
 	json_t *jl = json_array(), *x;
-	const char *why, *p;
-	char *end;
+	const char *why;
+	char net[64];
 	size_t i;
 	int rc = CLI_INTERNAL;
 
 	limits_key(&k, LIM_USER, user);
 	if (store_get(s, k.p, k.len, &v, NULL, &why) == -1)
 		goto out;
-	for (i = 0, p = v.p; p != NULL && i < LIM_NRATE; i++, p = end) {
-		tat[i] = strtoll(p, &end, 10);
-		if (end == p)
-			break;
-	}
+	limits_tats_decode(v.p, v.len, tat);	/* binary or old text */
 	if (o == NULL)
 		fprintf(c->out, "user: %s\n", user);
 	for (i = 0; i < LIM_NRATE; i++) {
@@ -128,8 +124,10 @@ show_user(struct cli *c, struct store *s, const struct limits_conf *lc,
 		fprintf(c->out, "  hour count: %u\n  baseline per active hour: "
 		    "%.1f (%u hours learned)\n  networks:", st.count,
 		    st.baseline, st.hours);
-		for (i = 0; i < st.nnets; i++)
-			fprintf(c->out, " %s", st.nets[i]);
+		for (i = 0; i < st.nnets; i++) {
+			outbound_net_str(&st.nets[i], net, sizeof(net));
+			fprintf(c->out, " %s", net);
+		}
 		fprintf(c->out, "%s\n  frozen: %s\n", st.nnets == 0 ? " -" :
 		    "", rc == 0 ? v.p : "no");
 	} else {
@@ -141,8 +139,10 @@ show_user(struct cli *c, struct store *s, const struct limits_conf *lc,
 		json_object_set_new(o, "hours_learned",
 		    json_integer(st.hours));
 		x = json_array();
-		for (i = 0; i < st.nnets; i++)
-			json_array_append_new(x, json_string(st.nets[i]));
+		for (i = 0; i < st.nnets; i++) {
+			outbound_net_str(&st.nets[i], net, sizeof(net));
+			json_array_append_new(x, json_string(net));
+		}
 		json_object_set_new(o, "networks", x);
 		json_object_set_new(o, "frozen", rc == 0 ?
 		    json_string(v.p) : json_false());

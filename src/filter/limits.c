@@ -14,8 +14,14 @@
  * outbound.c, so a message costs one store commit.
  *
  * Key layout: "rl:u:USER", "rl:d:DOMAIN", "rl:i:IP" hold the six TATs
- * in microseconds as decimal text ("m/min m/h m/d r/min r/h r/d"); the
- * key expires when the last TAT is in the past (idle again).
+ * in microseconds (m/min m/h m/d r/min r/h r/d), binary little-endian
+ * after a version byte (limits.h; the decimal text of older versions is
+ * still read); the key expires when the last TAT is in the past.
+ *
+ * Cost: the per-message path formats and parses nothing and allocates
+ * nothing: keys are built with memcpy in one stack array, values live
+ * in fixed stack buffers (store_rmw's is_fixed), and a recipient-domain
+ * key is rewritten only when its expiry needs refreshing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,26 +224,54 @@ limits_rates_for(const struct limits_conf *lc, enum limits_subj s,
 void
 limits_key(struct buf *b, enum limits_subj s, const char *name)
 {
+	char pre[5] = { 'r', 'l', ':', subj_key[s], ':' };
+
 	buf_reset(b);
-	buf_printf(b, "rl:%c:%s", subj_key[s], name);
+	buf_add(b, pre, sizeof(pre));
+	buf_adds(b, name);
 }
 
-/* Parse "t0 t1 ... t5"; garbled or missing fields count as idle (0). */
-static void
-tats_parse(const struct buf *b, int64_t tat[LIM_NRATE])
+void
+limits_tats_encode(const int64_t tat[LIM_NRATE],
+    unsigned char out[LIM_RATE_LEN])
 {
-	const char *p = b->p;
-	char *end;
-	size_t i;
+	uint64_t v;
+	size_t i, k;
+
+	out[0] = LIM_ENC_RATE;
+	for (i = 0; i < LIM_NRATE; i++)
+		for (k = 0, v = (uint64_t)tat[i]; k < 8; k++, v >>= 8)
+			out[1 + 8 * i + k] = (unsigned char)v;
+}
+
+/* Binary, or the old text "t0 t1 ... t5"; garbled counts as idle (0). */
+void
+limits_tats_decode(const char *p, size_t len, int64_t tat[LIM_NRATE])
+{
+	const unsigned char *u = (const unsigned char *)p;
+	char tmp[256], *end, *q;
+	uint64_t v;
+	size_t i, k;
 
 	memset(tat, 0, LIM_NRATE * sizeof(*tat));
-	if (p == NULL)
+	if (p == NULL || len == 0)
 		return;
-	for (i = 0; i < LIM_NRATE && *p != '\0'; i++) {
-		tat[i] = strtoll(p, &end, 10);
-		if (end == p)
+	if (u[0] == LIM_ENC_RATE && len == LIM_RATE_LEN) {
+		for (i = 0; i < LIM_NRATE; i++) {
+			for (k = 8, v = 0; k > 0; k--)
+				v = v << 8 | u[8 * i + k];
+			tat[i] = (int64_t)v;
+		}
+		return;
+	}
+	if (u[0] < '0' || u[0] > '9' || len >= sizeof(tmp))
+		return;
+	memcpy(tmp, p, len);	/* the text need not end in NUL */
+	tmp[len] = '\0';
+	for (i = 0, q = tmp; i < LIM_NRATE && *q != '\0'; i++, q = end) {
+		tat[i] = strtoll(q, &end, 10);
+		if (end == q)
 			break;
-		p = end;
 	}
 }
 
@@ -251,8 +285,16 @@ struct lim_run {
 	const struct limits_rates	*rates[LIM_NSUBJ]; /* NULL: absent */
 	int64_t				 now;
 	struct limits_result		*r;
-	const char			*net;	/* client network or NULL */
+	const struct outbound_net	*net;	/* client network or NULL */
+	int				 has_user; /* and its keys fit */
 };
+
+/* Seconds of slack in a recipient domain's memory: see ob_apply. */
+static uint64_t
+dom_refresh(const struct outbound_conf *oc)
+{
+	return oc->domain_memory / 8 < 3600 ? oc->domain_memory / 8 : 3600;
+}
 
 /*
  * Check every limit of every subject; when all allow, write the new
@@ -271,7 +313,8 @@ lim_apply(struct lim_run *x, struct store_rmw *v)
 	for (s = 0; s < LIM_NSUBJ; s++) {
 		if (x->rates[s] == NULL)
 			continue;
-		tats_parse(v[V_SUBJ + s].val, tat[s]);
+		limits_tats_decode(v[V_SUBJ + s].val->p, v[V_SUBJ + s].val->len,
+		    tat[s]);
 		for (i = 0; i < LIM_NRATE; i++) {
 			cost = i < LIM_NPER ? 1 : x->m->nrcpt;
 			if (limits_gcra(tat[s][i], x->now, limits_period_us(
@@ -298,14 +341,13 @@ lim_apply(struct lim_run *x, struct store_rmw *v)
 	for (s = 0; s < LIM_NSUBJ; s++) {
 		if (x->rates[s] == NULL)
 			continue;
-		buf_reset(v[V_SUBJ + s].val);
 		last = x->now;
-		for (i = 0; i < LIM_NRATE; i++) {
-			buf_printf(v[V_SUBJ + s].val, "%s%lld", i > 0 ? " " :
-			    "", (long long)tat[s][i]);
+		for (i = 0; i < LIM_NRATE; i++)
 			if (tat[s][i] > last)
 				last = tat[s][i];
-		}
+		limits_tats_encode(tat[s], (unsigned char *)v[V_SUBJ +
+		    s].val->p);
+		v[V_SUBJ + s].val->len = LIM_RATE_LEN;
 		v[V_SUBJ + s].op = STORE_RMW_PUT;
 		v[V_SUBJ + s].ttl = (uint32_t)((last - x->now + US - 1) / US) +
 		    LIM_STATE_TTL_PAD;
@@ -313,14 +355,17 @@ lim_apply(struct lim_run *x, struct store_rmw *v)
 	return 1;
 }
 
-/* Add n to the counter text in b (garbled counts as 0). */
+/*
+ * Add n to the counter text in the fixed buffer b (garbled counts as
+ * 0). Only when an alert fires, so text (a store_incr counter) is fine.
+ */
 static void
 counter_add(struct buf *b, int64_t n)
 {
-	long long v = b->p != NULL ? strtoll(b->p, NULL, 10) : 0;
+	long long v = b->len > 0 ? strtoll(b->p, NULL, 10) : 0;
+	int len = snprintf(b->p, b->cap, "%lld", v + n);
 
-	buf_reset(b);
-	buf_printf(b, "%lld", v + n);
+	b->len = len > 0 && (size_t)len < b->cap ? (size_t)len : 0;
 }
 
 /* The compromise detection, on entries V_STATE, V_ALERTS and after. */
@@ -333,15 +378,24 @@ ob_apply(struct lim_run *x, struct store_rmw *v, size_t n,
 	struct limits_result *r = x->r;
 	size_t i, nnew = 0;
 	unsigned a, freeze_on;
+	int len;
 
-	if (outbound_state_parse(v[V_STATE].val->p, v[V_STATE].val->len,
-	    &st) == -1)
-		outbound_state_parse(NULL, 0, &st);	/* start afresh */
+	/* garbled or too long for its buffer: start afresh */
+	outbound_state_parse(v[V_STATE].val->p, v[V_STATE].val->len, &st);
 	for (i = V_FIXED; i < n; i++) {
 		if (!v[i].is_live)
 			nnew++;
-		buf_reset(v[i].val);
-		buf_adds(v[i].val, "1");
+		/*
+		 * A known domain's key is rewritten only when its expiry
+		 * is due a refresh: a domain counts as known for between
+		 * domain_memory - refresh and domain_memory after the last
+		 * message to it, and most messages write nothing here.
+		 */
+		if (v[i].is_live && v[i].ttl != 0 && (uint64_t)v[i].ttl +
+		    dom_refresh(oc) >= oc->domain_memory)
+			continue;
+		v[i].val->p[0] = '1';
+		v[i].val->len = 1;
 		v[i].op = STORE_RMW_PUT;
 		v[i].ttl = oc->domain_memory;
 	}
@@ -350,7 +404,8 @@ ob_apply(struct lim_run *x, struct store_rmw *v, size_t n,
 	r->baseline = st.baseline;
 	r->hour_count = st.count;
 	r->new_domains = st.win_new;
-	outbound_state_format(&st, v[V_STATE].val);
+	outbound_state_encode(&st, (unsigned char *)v[V_STATE].val->p);
+	v[V_STATE].val->len = OB_STATE_LEN;
 	v[V_STATE].op = STORE_RMW_PUT;
 	v[V_STATE].ttl = 90 * 86400;	/* forget senders idle 90 days */
 	if (a == 0)
@@ -361,9 +416,12 @@ ob_apply(struct lim_run *x, struct store_rmw *v, size_t n,
 	freeze_on = OB_ALERT_SPIKE | OB_ALERT_NEW_DOMAINS |
 	    (oc->freeze_on_new_network ? OB_ALERT_NEW_NETWORK : 0);
 	if (oc->freeze && (a & freeze_on) != 0) {
-		buf_reset(v[V_FROZEN].val);
-		buf_printf(v[V_FROZEN].val, "%lld %s", (long long)(x->now /
-		    US), outbound_alert_str(a & freeze_on));
+		/* rare: text, shown as is by `limits show` */
+		len = snprintf(v[V_FROZEN].val->p, v[V_FROZEN].val->cap,
+		    "%lld %s", (long long)(x->now / US),
+		    outbound_alert_str(a & freeze_on));
+		v[V_FROZEN].val->len = len > 0 && (size_t)len <
+		    v[V_FROZEN].val->cap ? (size_t)len : 0;
 		v[V_FROZEN].op = STORE_RMW_PUT;
 		v[V_FROZEN].ttl = 0;	/* until released */
 		r->froze_now = 1;
@@ -388,9 +446,69 @@ lim_fn(void *arg, struct store_rmw *v, size_t n, const char **why_r)
 	}
 	if (x->lc->enabled)
 		lim_apply(x, v);
-	if (x->lc->ob.enabled && x->m->user != NULL)
+	if (x->lc->ob.enabled && x->has_user)
 		return ob_apply(x, v, n, why_r);
 	return 0;
+}
+
+/*
+ * Stack room per message: value buffers sized for the largest value of
+ * each kind (the old text forms included, read once when migrating),
+ * and one array for all the keys.
+ */
+#define VB_RATE		128	/* binary 49; old text up to ~125 */
+#define VB_STATE	1024	/* binary OB_STATE_LEN; old text < 1024 */
+#define VB_SMALL	64	/* frozen flag, alert counter, "1" */
+#define KEYS_ROOM	8192	/* all keys; a key that does not fit: long */
+
+struct lim_mem {
+	char		 rate[LIM_NSUBJ][VB_RATE];
+	char		 state[VB_STATE];
+	char		 small[2 + LIM_RCPT_DOMAINS_MAX][VB_SMALL];
+	char		 keys[KEYS_ROOM];
+	size_t		 kused;
+};
+
+/*
+ * Append the key pre || a [|| ':' || b] to the key array; the key of
+ * *e is set, cut at STORE_KEY_MAX. Returns its full length (over
+ * STORE_KEY_MAX, or SIZE_MAX when out of room: too long to use).
+ */
+static size_t
+key_mk(struct lim_mem *mm, struct store_rmw *e, const char *pre,
+    size_t plen, const char *a, const char *b)
+{
+	size_t al = strlen(a), bl = b != NULL ? strlen(b) + 1 : 0;
+	size_t len = plen + al + bl, room = KEYS_ROOM - mm->kused;
+	char *k = mm->keys + mm->kused;
+
+	if (len > STORE_KEY_MAX || len > room) {
+		/* a placeholder never written: the prefix alone */
+		memcpy(k, pre, plen);
+		e->key = k;
+		e->klen = plen;
+		mm->kused += plen;
+		return len > room ? SIZE_MAX : len;
+	}
+	memcpy(k, pre, plen);
+	memcpy(k + plen, a, al);
+	if (b != NULL) {
+		k[plen + al] = ':';
+		memcpy(k + plen + al + 1, b, bl - 1);
+	}
+	e->key = k;
+	e->klen = len;
+	mm->kused += len;
+	return len;
+}
+
+static void
+fixed(struct store_rmw *e, struct buf *b, char *mem, size_t cap)
+{
+	*b = (struct buf){ mem, 0, cap };
+	mem[0] = '\0';
+	e->val = b;
+	e->is_fixed = 1;
 }
 
 int
@@ -398,56 +516,55 @@ limits_check(const struct limits_conf *lc, struct store *s,
     const struct limits_msg *m, int64_t now_us, struct limits_result *r,
     const char **why_r)
 {
+	static const char *const spre[LIM_NSUBJ] = { "rl:u:", "rl:d:",
+	    "rl:i:" };
 	struct store_rmw v[V_FIXED + LIM_RCPT_DOMAINS_MAX];
-	struct buf b[V_FIXED + LIM_RCPT_DOMAINS_MAX], kb[V_FIXED +
-	    LIM_RCPT_DOMAINS_MAX];
+	struct buf b[V_FIXED + LIM_RCPT_DOMAINS_MAX];
 	const char *names[LIM_NSUBJ] = { m->user, m->domain, m->ip };
-	char net[48];
+	const char *user = m->user != NULL ? m->user : "";
+	struct outbound_net net;
+	struct lim_mem mm;
 	struct lim_run x;
 	enum limits_subj sj;
 	size_t i, n = V_FIXED;
-	int rc;
 
 	memset(r, 0, sizeof(*r));
 	memset(&x, 0, sizeof(x));
 	memset(v, 0, sizeof(v));
+	mm.kused = 0;
 	x.lc = lc;
 	x.m = m;
 	x.now = now_us;
 	x.r = r;
-	if (m->ip != NULL && outbound_network(m->ip, net, sizeof(net)) == 0)
-		x.net = net;
-	for (i = 0; i < V_FIXED + LIM_RCPT_DOMAINS_MAX; i++) {
-		b[i] = (struct buf)BUF_INIT;
-		kb[i] = (struct buf)BUF_INIT;
-		v[i].val = &b[i];
-	}
+	if (m->ip != NULL && outbound_network(m->ip, &net) == 0)
+		x.net = &net;
 	/* Without a user the per-user keys are placeholders never written. */
-	outbound_key_frozen(&kb[V_FROZEN], m->user != NULL ? m->user : "");
-	outbound_key_state(&kb[V_STATE], m->user != NULL ? m->user : "");
-	outbound_key_alerts(&kb[V_ALERTS], now_us);
+	x.has_user = key_mk(&mm, &v[V_FROZEN], "ob:f:", 5, user, NULL) <=
+	    STORE_KEY_MAX && m->user != NULL;
+	fixed(&v[V_FROZEN], &b[V_FROZEN], mm.small[0], VB_SMALL);
+	key_mk(&mm, &v[V_STATE], "ob:s:", 5, user, NULL);
+	fixed(&v[V_STATE], &b[V_STATE], mm.state, VB_STATE);
+	v[V_ALERTS].key = mm.keys + mm.kused;
+	v[V_ALERTS].klen = outbound_alerts_key(now_us, mm.keys + mm.kused);
+	mm.kused += v[V_ALERTS].klen;
+	fixed(&v[V_ALERTS], &b[V_ALERTS], mm.small[1], VB_SMALL);
 	for (sj = 0; sj < LIM_NSUBJ; sj++) {
-		limits_key(&kb[V_SUBJ + sj], sj, names[sj] != NULL ?
-		    names[sj] : "");
-		if (names[sj] != NULL && kb[V_SUBJ + sj].len <= STORE_KEY_MAX)
+		if (key_mk(&mm, &v[V_SUBJ + sj], spre[sj], 5, names[sj] !=
+		    NULL ? names[sj] : "", NULL) <= STORE_KEY_MAX &&
+		    names[sj] != NULL)
 			x.rates[sj] = limits_rates_for(lc, sj, names[sj]);
+		fixed(&v[V_SUBJ + sj], &b[V_SUBJ + sj], mm.rate[sj], VB_RATE);
 	}
-	for (i = 0; m->user != NULL && lc->ob.enabled &&
+	for (i = 0; x.has_user && lc->ob.enabled &&
 	    i < m->nrcpt_domains && n < V_FIXED + LIM_RCPT_DOMAINS_MAX; i++) {
-		outbound_key_domain(&kb[n], m->user, m->rcpt_domains[i]);
-		if (kb[n].len <= STORE_KEY_MAX)
-			n++;		/* longer keys: taken as known */
+		/* longer keys: taken as known (the placeholder is reused) */
+		if (key_mk(&mm, &v[n], "ob:d:", 5, m->user,
+		    m->rcpt_domains[i]) > STORE_KEY_MAX) {
+			mm.kused -= v[n].klen;
+			continue;
+		}
+		fixed(&v[n], &b[n], mm.small[2 + n - V_FIXED], VB_SMALL);
+		n++;
 	}
-	for (i = 0; i < n; i++) {
-		v[i].key = kb[i].p;
-		v[i].klen = kb[i].len;
-		if (v[i].klen > STORE_KEY_MAX)
-			v[i].klen = STORE_KEY_MAX; /* placeholder, unused */
-	}
-	rc = store_rmw(s, v, n, lim_fn, &x, why_r);
-	for (i = 0; i < V_FIXED + LIM_RCPT_DOMAINS_MAX; i++) {
-		buf_free(&b[i]);
-		buf_free(&kb[i]);
-	}
-	return rc;
+	return store_rmw(s, v, n, lim_fn, &x, why_r);
 }

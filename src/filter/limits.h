@@ -173,6 +173,24 @@ int	limits_check(const struct limits_conf *lc, struct store *s,
 int	limits_task(const struct limits_conf *lc, struct task *t,
     const char **why_r);
 
+/*
+ * Stored values (docs/outbound.md, "Store encoding"). Fixed-size binary,
+ * integers little-endian, led by a version byte that is never an ASCII
+ * digit, so the decimal text written before version 1 is recognised:
+ * it is read (migrated) and replaced by the binary form at the next
+ * write. Anything else garbled reads as a fresh (idle) state.
+ *   rl:*   LIM_ENC_RATE, then the six TATs, int64 each (49 bytes);
+ *   ob:s:* OB_ENC_STATE, then struct outbound_state (OB_STATE_LEN).
+ */
+#define LIM_ENC_RATE	0x81
+#define LIM_RATE_LEN	(1 + 8 * LIM_NRATE)
+
+/* The six TATs from a stored value (binary or old text; else zeros). */
+void	limits_tats_decode(const char *p, size_t len,
+    int64_t tat_r[LIM_NRATE]);
+void	limits_tats_encode(const int64_t tat[LIM_NRATE],
+    unsigned char out[LIM_RATE_LEN]);
+
 /* Store keys (written into buf, reset first). */
 void	limits_key(struct buf *b, enum limits_subj s, const char *name);
 void	outbound_key_state(struct buf *b, const char *user);
@@ -180,11 +198,27 @@ void	outbound_key_frozen(struct buf *b, const char *user);
 void	outbound_key_domain(struct buf *b, const char *user,
     const char *rcpt_domain);
 void	outbound_key_alerts(struct buf *b, int64_t now_us);
+/* "alert:count:YYYYMMDD" (UTC) into out, no libc time calls: 20. */
+#define OB_ALERTS_KEY_LEN	20
+size_t	outbound_alerts_key(int64_t now_us, char out[OB_ALERTS_KEY_LEN]);
 
 /*
- * The compromise-detection state of one sender, kept in the store as
- * text (outbound.c). Pure functions, so tests drive them with tables.
+ * A client network for "never used" checks: b[0] is 4 or 6, then the
+ * /24 (3 bytes) or /48 (6 bytes) prefix, zero-padded. Compared with
+ * memcmp, so the hot path never formats an address.
  */
+struct outbound_net {
+	unsigned char	 b[7];
+};
+
+/*
+ * The compromise-detection state of one sender, kept in the store in
+ * binary (outbound.c). Pure functions, so tests drive them with tables.
+ */
+#define OB_ENC_STATE	0x82
+#define OB_STATE_LEN	(1 + 8 + 4 + 8 + 4 + 8 + 4 + 1 + 1 + \
+    LIM_NETS_MAX * 7)
+
 struct outbound_state {
 	int64_t		 hour;		/* UNIX hour of count */
 	uint32_t	 count;		/* messages in that hour */
@@ -193,15 +227,19 @@ struct outbound_state {
 	int64_t		 win_start;	/* new-domain window start (s) */
 	uint32_t	 win_new;	/* new rcpt domains in the window */
 	unsigned	 alerted;	/* OB_ALERT_* raised this hour */
-	char		 nets[LIM_NETS_MAX][44]; /* known ones, newest first */
+	struct outbound_net nets[LIM_NETS_MAX]; /* known, newest first */
 	size_t		 nnets;
 };
 
-/* Parse the stored text (empty: a fresh state). 0, or -1 if garbled. */
+/*
+ * Decode a stored state: binary, or the old text form (migrated); empty
+ * is a fresh state. 0, or -1 if garbled (then *st_r is fresh).
+ */
 int	outbound_state_parse(const char *p, size_t len,
     struct outbound_state *st_r);
-void	outbound_state_format(const struct outbound_state *st,
-    struct buf *b);
+/* The binary form (OB_STATE_LEN bytes, fixed size) into out. */
+void	outbound_state_encode(const struct outbound_state *st,
+    unsigned char out[OB_STATE_LEN]);
 
 /*
  * Fold one message into st at now (seconds): roll the hour (the
@@ -211,10 +249,14 @@ void	outbound_state_format(const struct outbound_state *st,
  * most once per hour).
  */
 unsigned outbound_update(const struct outbound_conf *oc,
-    struct outbound_state *st, int64_t now, size_t nnew, const char *net);
+    struct outbound_state *st, int64_t now, size_t nnew,
+    const struct outbound_net *net);
 
-/* The network of an address for "never used" checks: /24 or /48. */
-int	outbound_network(const char *ip, char *out, size_t outlen);
+/* The network of an address (/24 or /48): 0, or -1 if not an address. */
+int	outbound_network(const char *ip, struct outbound_net *net_r);
+/* Its text ("192.0.2.0/24"; "?" if invalid) into out of outlen bytes. */
+void	outbound_net_str(const struct outbound_net *net, char *out,
+    size_t outlen);
 
 /* Alert names ("spike", "new_domains", "new_network"). */
 const char *outbound_alert_str(unsigned alert);

@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "filter/limits.h"
 #include "filter/task.h"
@@ -38,37 +37,73 @@
 #define OB_ALPHA	0.2	/* weight of the newest active hour */
 #define OB_USER_MAX	254	/* bytes of a user name kept in keys */
 
+static void
+key3(struct buf *b, const char *pre, const char *a, const char *c)
+{
+	buf_reset(b);
+	buf_adds(b, pre);
+	buf_adds(b, a);
+	if (c != NULL) {
+		buf_addc(b, ':');
+		buf_adds(b, c);
+	}
+}
+
 void
 outbound_key_state(struct buf *b, const char *user)
 {
-	buf_reset(b);
-	buf_printf(b, "ob:s:%s", user);
+	key3(b, "ob:s:", user, NULL);
 }
 
 void
 outbound_key_frozen(struct buf *b, const char *user)
 {
-	buf_reset(b);
-	buf_printf(b, "ob:f:%s", user);
+	key3(b, "ob:f:", user, NULL);
 }
 
 void
 outbound_key_domain(struct buf *b, const char *user, const char *dom)
 {
-	buf_reset(b);
-	buf_printf(b, "ob:d:%s:%s", user, dom);
+	key3(b, "ob:d:", user, dom);
+}
+
+/*
+ * The UTC date of a UNIX day number, by the days-to-civil arithmetic of
+ * the proleptic Gregorian calendar (400-year eras of 146097 days), so
+ * the per-message path avoids gmtime_r and its time-zone lock.
+ */
+size_t
+outbound_alerts_key(int64_t now_us, char out[OB_ALERTS_KEY_LEN])
+{
+	int64_t z = now_us / 1000000 / 86400 + 719468, era, doe, yoe, y;
+	int64_t doy, mp, d, mo, v;
+	int i;
+
+	if (now_us < 0)
+		z = 719468;
+	era = z / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	mo = mp < 10 ? mp + 3 : mp - 9;
+	y += mo <= 2;
+	memcpy(out, "alert:count:", 12);
+	v = (y % 10000) * 10000 + mo * 100 + d;
+	for (i = 19; i >= 12; i--, v /= 10)
+		out[i] = (char)('0' + v % 10);
+	return OB_ALERTS_KEY_LEN;
 }
 
 void
 outbound_key_alerts(struct buf *b, int64_t now_us)
 {
-	time_t t = (time_t)(now_us / 1000000);
-	struct tm tm;
+	char k[OB_ALERTS_KEY_LEN];
 
-	gmtime_r(&t, &tm);
 	buf_reset(b);
-	buf_printf(b, "alert:count:%04d%02d%02d", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday);
+	buf_add(b, k, outbound_alerts_key(now_us, k));
 }
 
 const char *
@@ -84,52 +119,140 @@ outbound_alert_str(unsigned alert)
 }
 
 int
-outbound_network(const char *ip, char *out, size_t outlen)
+outbound_network(const char *ip, struct outbound_net *net)
 {
 	unsigned char a[16];
-	char txt[INET6_ADDRSTRLEN];
 
+	memset(net, 0, sizeof(*net));
 	if (inet_pton(AF_INET, ip, a) == 1) {
-		a[3] = 0;
-		inet_ntop(AF_INET, a, txt, sizeof(txt));
-		return snprintf(out, outlen, "%s/24", txt) < (int)outlen ?
-		    0 : -1;
+		net->b[0] = 4;
+		memcpy(net->b + 1, a, 3);
+		return 0;
 	}
 	if (inet_pton(AF_INET6, ip, a) == 1) {
-		memset(a + 6, 0, 10);
-		inet_ntop(AF_INET6, a, txt, sizeof(txt));
-		return snprintf(out, outlen, "%s/48", txt) < (int)outlen ?
-		    0 : -1;
+		net->b[0] = 6;
+		memcpy(net->b + 1, a, 6);
+		return 0;
 	}
 	return -1;
 }
 
-/*
- * Text form: "1 HOUR COUNT BASELINE HOURS WINSTART WINNEW ALERTED NETS"
- * where NETS is "-" or networks joined by ','.
- */
-int
-outbound_state_parse(const char *p, size_t len, struct outbound_state *st)
+void
+outbound_net_str(const struct outbound_net *net, char *out, size_t outlen)
 {
-	char tmp[1024], nets[1024], *tok, *save;
+	unsigned char a[16];
+	char txt[INET6_ADDRSTRLEN];
+	int fam = net->b[0] == 4 ? AF_INET : AF_INET6;
+
+	memset(a, 0, sizeof(a));
+	memcpy(a, net->b + 1, net->b[0] == 4 ? 3 : 6);
+	if ((net->b[0] != 4 && net->b[0] != 6) ||
+	    inet_ntop(fam, a, txt, sizeof(txt)) == NULL) {
+		snprintf(out, outlen, "?");
+		return;
+	}
+	snprintf(out, outlen, "%s/%s", txt, net->b[0] == 4 ? "24" : "48");
+}
+
+/* Explicit little-endian, whatever the host. */
+static void
+put_le(unsigned char *p, uint64_t v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++, v >>= 8)
+		p[i] = (unsigned char)v;
+}
+
+static uint64_t
+get_le(const unsigned char *p, size_t n)
+{
+	uint64_t v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | p[n];
+	return v;
+}
+
+/*
+ * Binary form, OB_STATE_LEN bytes: OB_ENC_STATE, hour (int64), count
+ * (u32), baseline (IEEE 754 binary64 bits), hours (u32), win_start
+ * (int64), win_new (u32), alerted (u8), nnets (u8), then LIM_NETS_MAX
+ * networks of 7 bytes (unused ones zero). Integers little-endian.
+ */
+void
+outbound_state_encode(const struct outbound_state *st,
+    unsigned char out[OB_STATE_LEN])
+{
+	unsigned char *p = out;
+	uint64_t bits;
+	size_t i;
+
+	memcpy(&bits, &st->baseline, sizeof(bits));
+	*p++ = OB_ENC_STATE;
+	put_le(p, (uint64_t)st->hour, 8), p += 8;
+	put_le(p, st->count, 4), p += 4;
+	put_le(p, bits, 8), p += 8;
+	put_le(p, st->hours, 4), p += 4;
+	put_le(p, (uint64_t)st->win_start, 8), p += 8;
+	put_le(p, st->win_new, 4), p += 4;
+	*p++ = (unsigned char)st->alerted;
+	*p++ = (unsigned char)st->nnets;
+	for (i = 0; i < LIM_NETS_MAX; i++, p += 7)
+		if (i < st->nnets)
+			memcpy(p, st->nets[i].b, 7);
+		else
+			memset(p, 0, 7);
+}
+
+static int
+state_decode(const unsigned char *p, struct outbound_state *st)
+{
+	uint64_t bits;
+	size_t i;
+
+	p++;
+	st->hour = (int64_t)get_le(p, 8), p += 8;
+	st->count = (uint32_t)get_le(p, 4), p += 4;
+	bits = get_le(p, 8), p += 8;
+	memcpy(&st->baseline, &bits, sizeof(bits));
+	st->hours = (uint32_t)get_le(p, 4), p += 4;
+	st->win_start = (int64_t)get_le(p, 8), p += 8;
+	st->win_new = (uint32_t)get_le(p, 4), p += 4;
+	st->alerted = *p++ & OB_ALERT_ALL;
+	st->nnets = *p++;
+	if (!isfinite(st->baseline) || st->baseline < 0 ||
+	    st->nnets > LIM_NETS_MAX)
+		return -1;
+	for (i = 0; i < st->nnets; i++, p += 7) {
+		memcpy(st->nets[i].b, p, 7);
+		if (p[0] != 4 && p[0] != 6)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The text form written before the binary one (migrated on read):
+ * "1 HOUR COUNT BASELINE HOURS WINSTART WINNEW ALERTED NETS", NETS "-"
+ * or networks ("192.0.2.0/24") joined by ','.
+ */
+static int
+state_parse_text(const char *p, size_t len, struct outbound_state *st)
+{
+	char tmp[1024], nets[1024], *tok, *save, *sl;
 	long long hour, ws;
 	unsigned cnt, hours, wn, al;
 	double base;
-	int n;
 
-	memset(st, 0, sizeof(*st));
-	if (p == NULL || len == 0)
-		return 0;
 	if (len >= sizeof(tmp))
 		return -1;
 	memcpy(tmp, p, len);
 	tmp[len] = '\0';
-	n = sscanf(tmp, "1 %lld %u %lf %u %lld %u %u %1023s", &hour, &cnt,
-	    &base, &hours, &ws, &wn, &al, nets);
-	if (n != 8 || !isfinite(base) || base < 0) {
-		memset(st, 0, sizeof(*st));
+	if (sscanf(tmp, "1 %lld %u %lf %u %lld %u %u %1023s", &hour, &cnt,
+	    &base, &hours, &ws, &wn, &al, nets) != 8 || !isfinite(base) ||
+	    base < 0)
 		return -1;
-	}
 	st->hour = hour;
 	st->count = cnt;
 	st->baseline = base;
@@ -140,36 +263,44 @@ outbound_state_parse(const char *p, size_t len, struct outbound_state *st)
 	if (strcmp(nets, "-") == 0)
 		return 0;
 	for (tok = strtok_r(nets, ",", &save); tok != NULL &&
-	    st->nnets < LIM_NETS_MAX; tok = strtok_r(NULL, ",", &save))
-		str_lcpy(st->nets[st->nnets++], tok, sizeof(st->nets[0]));
+	    st->nnets < LIM_NETS_MAX; tok = strtok_r(NULL, ",", &save)) {
+		if ((sl = strchr(tok, '/')) != NULL)
+			*sl = '\0';
+		if (outbound_network(tok, &st->nets[st->nnets]) == 0)
+			st->nnets++;
+	}
 	return 0;
 }
 
-void
-outbound_state_format(const struct outbound_state *st, struct buf *b)
+int
+outbound_state_parse(const char *p, size_t len, struct outbound_state *st)
 {
-	size_t i;
+	int rc = 0;
 
-	buf_reset(b);
-	buf_printf(b, "1 %lld %u %.3f %u %lld %u %u ", (long long)st->hour,
-	    st->count, st->baseline, st->hours, (long long)st->win_start,
-	    st->win_new, st->alerted);
-	if (st->nnets == 0)
-		buf_adds(b, "-");
-	for (i = 0; i < st->nnets; i++)
-		buf_printf(b, "%s%s", i > 0 ? "," : "", st->nets[i]);
+	memset(st, 0, sizeof(*st));
+	if (p == NULL || len == 0)
+		return 0;
+	if ((unsigned char)p[0] == OB_ENC_STATE && len == OB_STATE_LEN)
+		rc = state_decode((const unsigned char *)p, st);
+	else if (p[0] == '1')
+		rc = state_parse_text(p, len, st);
+	else
+		rc = -1;
+	if (rc == -1)
+		memset(st, 0, sizeof(*st));
+	return rc;
 }
 
 /* Move net to the front of the known networks; 1 if it was not known. */
 static int
-remember_net(struct outbound_state *st, const char *net)
+remember_net(struct outbound_state *st, const struct outbound_net *net)
 {
-	char keep[sizeof(st->nets[0])];
+	struct outbound_net keep = *net;
 	size_t i;
 	int is_new = 1;
 
 	for (i = 0; i < st->nnets; i++)
-		if (strcmp(st->nets[i], net) == 0) {
+		if (memcmp(st->nets[i].b, net->b, sizeof(net->b)) == 0) {
 			is_new = 0;
 			break;
 		}
@@ -177,15 +308,14 @@ remember_net(struct outbound_state *st, const char *net)
 		st->nnets++;
 	if (i >= st->nnets)
 		i = st->nnets - 1;	/* full: the oldest goes */
-	str_lcpy(keep, net, sizeof(keep));
-	memmove(st->nets[1], st->nets[0], i * sizeof(st->nets[0]));
-	str_lcpy(st->nets[0], keep, sizeof(st->nets[0]));
+	memmove(&st->nets[1], &st->nets[0], i * sizeof(st->nets[0]));
+	st->nets[0] = keep;
 	return is_new;
 }
 
 unsigned
 outbound_update(const struct outbound_conf *oc, struct outbound_state *st,
-    int64_t now, size_t nnew, const char *net)
+    int64_t now, size_t nnew, const struct outbound_net *net)
 {
 	int64_t hour = now / 3600;
 	unsigned a = 0;
