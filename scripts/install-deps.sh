@@ -10,7 +10,7 @@ BUILD="build-essential cmake pkg-config clang libclang-rt-14-dev
     libmicrohttpd-dev libpsl-dev libcmocka-dev"
 TEST="nsd knot-dnsutils ldnsutils miltertest swaks postfix redis-server
     sasl2-bin libsasl2-modules nginx-light
-    python3 python3-dkim python3-spf openssl
+    python3 python3-dkim python3-spf python3-yaml openssl
     spamassassin clamav-daemon zip p7zip-full"
 
 missing=""
