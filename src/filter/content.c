@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "filter/attach.h"	/* attachments, antivirus */
+#include "filter/av.h"
 #include "filter/content.h"
 #include "filter/rules.h"
 #include "filter/task.h"
@@ -20,6 +22,8 @@ struct content {
 	const char	*route_header;
 	const char	*junk_folder;
 	double		 junk_score;
+	struct attach	*attach;	/* attach.h */
+	struct av	*av;		/* av.h */
 };
 
 static const char **
@@ -85,6 +89,11 @@ content_new(const struct conf *c, struct store *st, const char **why_r)
 		content_free(&ct);
 		return NULL;
 	}
+	if ((ct->attach = attach_new(c, why_r)) == NULL ||	/* attach */
+	    (ct->av = av_new(c, why_r)) == NULL) {
+		content_free(&ct);
+		return NULL;
+	}
 	return ct;
 }
 
@@ -97,6 +106,8 @@ content_free(struct content **cp)
 		return;
 	rules_free(&c->rules);
 	lists_free(&c->lists);
+	attach_free(&c->attach);
+	av_free(&c->av);
 	free(c);
 	*cp = NULL;
 }
@@ -104,6 +115,10 @@ content_free(struct content **cp)
 int
 content_check(const struct content *c, struct task *t, const char **why_r)
 {
+	/* Malware is judged even for allow-listed senders (attach, av). */
+	if (attach_check(c->attach, t, why_r) == -1 ||
+	    (t->action < ACT_REJECT && av_check(c->av, t, why_r) == -1))
+		return -1;
 	if (lists_check(c->lists, t) == 1)
 		return 0;	/* allow-listed: no content checks */
 	if (rules_check(c->rules, t, why_r) == -1)
