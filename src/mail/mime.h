@@ -62,6 +62,34 @@ const char *mime_text(struct msg *m, size_t *len_r);
  */
 int	mime_urls(struct msg *m, const char ***urls_r, size_t *n_r);
 
+/*
+ * Links of HTML anchors (mime_links.c): the rendered text between <a>
+ * and </a> (UTF-8, whitespace collapsed, at most MIME_LINK_TEXT_MAX
+ * bytes) and the href value (character references decoded, at most
+ * MIME_URL_BYTES_MAX bytes). Anchors without href are skipped.
+ */
+#define MIME_LINKS_MAX		1000
+#define MIME_LINK_TEXT_MAX	512
+
+struct mime_link {
+	const char	*text;		/* arena; "" for an image link */
+	const char	*href;		/* arena */
+};
+
+/*
+ * The anchors of every HTML part of m that is not an attachment, in
+ * document order, at most MIME_LINKS_MAX (arena of m). Returns 0.
+ */
+int	mime_links(struct msg *m, const struct mime_link **links_r,
+    size_t *n_r);
+
+/*
+ * The anchors of the HTML in [p, p+len) (UTF-8 or ASCII) into the arena;
+ * returns how many (at most MIME_LINKS_MAX). Linear in len.
+ */
+size_t	mime_html_links(struct arena *a, const char *p, size_t len,
+    struct mime_link **links_r);
+
 /* The enum mime_flag bits of caps hit so far (parses the MIME tree). */
 unsigned mime_flags(struct msg *m);
 
