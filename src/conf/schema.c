@@ -315,6 +315,59 @@ const struct conf_key conf_schema[] = {
 	    "SPF fail for the HELO name (not scored twice for a null sender)."),
 	FLOAT("scores.spf_helo_softfail", "0.5", -1000, 1000,
 	    "SPF softfail for the HELO name."),
+	/* Phishing (phish.c, docs/phishing.md). */
+	FLOAT("scores.phish_payment_new_sender", "3.0", -1000, 1000,
+	    "Invoice or payment lure from a first-time correspondent."),
+	FLOAT("scores.phish_bank_change_new_sender", "4.0", -1000, 1000,
+	    "Changed bank details from a first-time correspondent."),
+	FLOAT("scores.phish_wire_new_sender", "3.0", -1000, 1000,
+	    "Wire transfer request from a first-time correspondent."),
+	FLOAT("scores.phish_credential_new_sender", "3.5", -1000, 1000,
+	    "Password, login or account-suspension lure, new sender."),
+	FLOAT("scores.phish_lookalike_domain", "4.0", -1000, 1000,
+	    "From or Reply-To domain a typo or variant of a protected one."),
+	FLOAT("scores.phish_homoglyph_domain", "6.0", -1000, 1000,
+	    "From or Reply-To domain with a protected one's skeleton."),
+	FLOAT("scores.phish_display_person", "4.0", -1000, 1000,
+	    "Display name of one of phishing.people, foreign address."),
+	FLOAT("scores.phish_display_brand", "3.0", -1000, 1000,
+	    "Display name of one of phishing.brands, foreign address."),
+	FLOAT("scores.phish_display_address", "1.5", -1000, 1000,
+	    "Display name shows an address of another domain."),
+	FLOAT("scores.phish_link_mismatch", "2.5", -1000, 1000,
+	    "Link text shows another domain than the link goes to."),
+	FLOAT("scores.phish_link_ip", "1.5", -1000, 1000,
+	    "Link to a raw IP address."),
+	FLOAT("scores.phish_link_shortener", "0.3", -1000, 1000,
+	    "Link through a URL shortener (weak)."),
+
+	GROUP("phishing", "Phishing checks (docs/phishing.md)."),
+	BOOL("phishing.enabled", "true",
+	    "Lures, lookalike domains, display names and links."),
+	LIST("phishing.own_domains", NULL, 1000, CONF_CK_DOMAIN, "example.com",
+	    "Our domains besides those of dkim.signing (lookalike targets)."),
+	LIST("phishing.partners", NULL, 1000, CONF_CK_DOMAIN,
+	    "supplier.example", "Partner domains (lookalike targets)."),
+	LIST("phishing.people", NULL, 1000, CONF_CK_NONE, "Jane Doe",
+	    "Names (executives) that must not come from foreign domains."),
+	LIST("phishing.brands", "PayPal:paypal.com paypal.de, "
+	    "eBay:ebay.com ebay.de ebay.co.uk, Microsoft:microsoft.com "
+	    "office.com outlook.com live.com, Apple:apple.com icloud.com, "
+	    "Amazon:amazon.com amazon.de amazon.co.uk amazon.co.jp, "
+	    "DHL:dhl.com dhl.de, DocuSign:docusign.com docusign.net, "
+	    "Netflix:netflix.com, Bank of America:bankofamerica.com, "
+	    "Wells Fargo:wellsfargo.com, Citibank:citibank.com citi.com, "
+	    "Barclays:barclays.com barclays.co.uk, HSBC:hsbc.com hsbc.co.uk, "
+	    "Sparkasse:sparkasse.de", 1000, CONF_CK_NONE, NULL,
+	    "NAME:DOMAIN DOMAIN...: brands for display names and lookalikes."),
+	LIST("phishing.shorteners", "bit.ly, tinyurl.com, t.co, goo.gl, "
+	    "ow.ly, is.gd, buff.ly, cutt.ly, rebrand.ly, tiny.cc, "
+	    "shorturl.at, rb.gy", 1000, CONF_CK_DOMAIN, NULL,
+	    "URL shortener domains (PHISH_LINK_SHORTENER)."),
+	STR("phishing.subject_tag", "[Pot.Phishing]", CONF_CK_NONE,
+	    "Subject tag of a phishing hit, whatever the score (\"\": off)."),
+	DURATION("phishing.correspondent_ttl", "365d", DAY, 3650 * DAY,
+	    "How long an address we wrote to stays a known correspondent."),
 
 	GROUP("check", "mxwarden check: posture audits of mail domains."),
 	ENUM("check.profile", "default", "default|strict|bulk-sender|parked",

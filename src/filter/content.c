@@ -11,6 +11,7 @@
 #include "filter/attach.h"	/* attachments, antivirus */
 #include "filter/av.h"
 #include "filter/content.h"
+#include "filter/phish.h"	/* phishing */
 #include "filter/rules.h"
 #include "filter/task.h"
 #include "lib/str.h"
@@ -19,6 +20,7 @@
 struct content {
 	struct rules	*rules;
 	struct lists	*lists;
+	struct phish	*phish;		/* phishing: phish.h */
 	const char	*route_header;
 	const char	*junk_folder;
 	double		 junk_score;
@@ -94,6 +96,10 @@ content_new(const struct conf *c, struct store *st, const char **why_r)
 		content_free(&ct);
 		return NULL;
 	}
+	if ((ct->phish = phish_new(c, why_r)) == NULL) {	/* phishing */
+		content_free(&ct);
+		return NULL;
+	}
 	return ct;
 }
 
@@ -106,6 +112,7 @@ content_free(struct content **cp)
 		return;
 	rules_free(&c->rules);
 	lists_free(&c->lists);
+	phish_free(&c->phish);		/* phishing */
 	attach_free(&c->attach);
 	av_free(&c->av);
 	free(c);
@@ -123,7 +130,7 @@ content_check(const struct content *c, struct task *t, const char **why_r)
 		return 0;	/* allow-listed: no content checks */
 	if (rules_check(c->rules, t, why_r) == -1)
 		return -1;
-	return 0;
+	return phish_check(c->phish, t, why_r);		/* phishing */
 }
 
 void
@@ -131,6 +138,7 @@ content_route(const struct content *c, struct task *t)
 {
 	size_t i;
 
+	phish_tag(c->phish, t);		/* phishing: subject tag */
 	if (c->junk_folder == NULL || c->junk_folder[0] == '\0' ||
 	    t->score < c->junk_score || t->action == ACT_REJECT)
 		return;
@@ -138,4 +146,12 @@ content_route(const struct content *c, struct task *t)
 		if (strcmp(t->add_hdr[i].name, c->route_header) == 0)
 			return;		/* a rule chose the folder */
 	task_add_header(t, c->route_header, c->junk_folder);
+}
+
+/* Outbound mail: learn the recipients as correspondents (phish.h). */
+int
+content_outbound(const struct content *c, struct task *t,
+    const char **why_r)
+{
+	return phish_learn(c->phish, t, why_r);
 }

@@ -28,6 +28,10 @@ int	content_check(const struct content *c, struct task *t,
     const char **why_r);
 /* After the policy: the folder header for spam. */
 void	content_route(const struct content *c, struct task *t);
+/* Outbound: learn known correspondents (phishing); -1 on a store
+   failure with *why_r. */
+int	content_outbound(const struct content *c, struct task *t,
+    const char **why_r);
 
 /*
  * The checks, for tests and for callers that want one of them.

@@ -341,6 +341,8 @@ pipeline_run(const struct pipeline *p, struct task *t, const char **why_r)
 			return -1;
 		bulk_task(p->lim, t);
 		sender_outbound_from(p->snd, t);	/* From domain */
+		if (content_outbound(p->content, t, why_r) == -1)
+			return -1;	/* phishing: learn correspondents */
 		return 0;
 	}
 	if (pl_auth(p, t, why_r) == -1 ||
