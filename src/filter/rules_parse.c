@@ -741,11 +741,16 @@ parse_text(struct pstate *ps, const char *text, size_t len)
 		nl = memchr(p, '\n', (size_t)(end - p));
 		n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
 		ps->line++;
-		if (n > RULES_LINE_MAX)
-			return perr(ps, "line longer than %d bytes",
+		/* Errors leave the loop: open conditionals are freed below. */
+		if (n > RULES_LINE_MAX) {
+			rc = perr(ps, "line longer than %d bytes",
 			    RULES_LINE_MAX);
-		if (memchr(p, '\0', n) != NULL)
-			return perr(ps, "NUL byte in line");
+			break;
+		}
+		if (memchr(p, '\0', n) != NULL) {
+			rc = perr(ps, "NUL byte in line");
+			break;
+		}
 		line = xstrndup(p, n);
 		strip_comment(line);
 		if (line[0] != '\0')
