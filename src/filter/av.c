@@ -96,10 +96,12 @@ av_parse_reply(const char *p, size_t len, char *sig, size_t sigsz)
 	if (colon == NULL)
 		return AV_ERROR;
 	i = (size_t)(colon - p) + 2;
+	if (i >= len)
+		return AV_ERROR;	/* no name */
 	for (o = 0; i < len && o + 1 < sigsz; i++)
 		sig[o++] = p[i] > 0x20 && p[i] < 0x7f ? p[i] : '_';
 	sig[o] = '\0';
-	return o > 0 ? AV_FOUND : AV_ERROR;
+	return AV_FOUND;
 }
 
 static long long
