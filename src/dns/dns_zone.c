@@ -536,52 +536,150 @@ rrsig_wire(const struct tok *t, size_t n, const char *origin, struct buf *w,
 	return rc;
 }
 
+/* RFC 3597 5: "\# LENGTH HEX..." for any type. */
+static int
+generic_wire(const struct tok *t, size_t n, struct buf *w, const char **why_r)
+{
+	unsigned long long len;
+
+	if (n < 2 || tok_num(&t[1], 65535, &len) == -1) {
+		*why_r = "bad \\# length";
+		return -1;
+	}
+	if (hex_tokens(t + 2, n - 2, w, why_r) == -1)
+		return -1;
+	if (w->len != len) {
+		*why_r = "\\# length does not match the data";
+		return -1;
+	}
+	return 0;
+}
+
+static int
+addr_wire(int af, const struct tok *t, size_t n, struct buf *w,
+    const char **why_r)
+{
+	unsigned char ip[16];
+	char tmp[64];
+
+	if (n != 1 || t[0].len >= sizeof(tmp)) {
+		*why_r = "want one address";
+		return -1;
+	}
+	memcpy(tmp, t[0].p, t[0].len);
+	tmp[t[0].len] = '\0';
+	if (inet_pton(af, tmp, ip) != 1) {
+		*why_r = "bad address";
+		return -1;
+	}
+	buf_add(w, ip, af == AF_INET ? 4 : 16);
+	return 0;
+}
+
+/* TXT and SPF: one or more character-strings of at most 255 octets. */
+static int
+txt_wire(const struct tok *t, size_t n, struct buf *w, const char **why_r)
+{
+	size_t i;
+
+	if (n == 0) {
+		*why_r = "want at least one character-string";
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		size_t at = w->len;
+
+		buf_addc(w, 0);
+		if (cstr_unescape(&t[i], w, why_r) == -1)
+			return -1;
+		if (w->len - at - 1 > 255) {
+			*why_r = "character-string longer than 255 "
+			    "octets (split it into several strings)";
+			return -1;
+		}
+		w->p[at] = (char)(w->len - at - 1);
+	}
+	return 0;
+}
+
+static int
+soa_wire(const struct tok *t, size_t n, const char *origin, struct buf *w,
+    const char **why_r)
+{
+	uint32_t tv;
+	size_t i;
+
+	if (n != 7) {
+		*why_r = "want MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM";
+		return -1;
+	}
+	if (name_wire(t[0].p, t[0].len, origin, w, why_r) == -1 ||
+	    name_wire(t[1].p, t[1].len, origin, w, why_r) == -1)
+		return -1;
+	for (i = 2; i < 7; i++) {
+		if (tok_ttl(&t[i], &tv) == -1) {
+			*why_r = "bad SOA number";
+			return -1;
+		}
+		put32(w, tv);
+	}
+	return 0;
+}
+
+/* TLSA, DS and DNSKEY: three numbers, then hex or base64 data. */
+static int
+key_wire(uint16_t type, const struct tok *t, size_t n, struct buf *w,
+    const char **why_r)
+{
+	static const unsigned long long m8[] = { 255, 255, 255 };
+	static const unsigned long long m16[] = { 65535, 255, 255 };
+	unsigned long long v[3];
+	struct buf b64 = BUF_INIT;
+	size_t i;
+	int rc;
+
+	if (n < 4 || nums(t, 3, type == DNS_T_TLSA ? m8 : m16, v,
+	    why_r) == -1) {
+		*why_r = type == DNS_T_DS ? "want KEYTAG ALG TYPE HEX" :
+		    type == DNS_T_TLSA ? "want USAGE SELECTOR MTYPE HEX" :
+		    "want FLAGS PROTOCOL ALGORITHM KEY";
+		return -1;
+	}
+	if (type == DNS_T_TLSA)
+		buf_addc(w, (int)v[0]);
+	else
+		put16(w, (unsigned)v[0]);
+	buf_addc(w, (int)v[1]);
+	buf_addc(w, (int)v[2]);
+	if (type != DNS_T_DNSKEY)
+		return hex_tokens(t + 3, n - 3, w, why_r);
+	for (i = 3; i < n; i++)
+		buf_add(&b64, t[i].p, t[i].len);
+	rc = b64_decode(b64.p, b64.len, w);
+	buf_free(&b64);
+	if (rc == -1)
+		*why_r = "bad base64 key";
+	return rc;
+}
+
 /* RDATA of one record from its presentation tokens into wire form. */
 static int
 rdata_wire(uint16_t type, const struct tok *t, size_t n, const char *origin,
     struct buf *w, const char **why_r)
 {
-	static const unsigned long long m8[] = { 255, 255, 255 };
+	static const unsigned long long m8[] = { 255 };
 	static const unsigned long long m16[] = { 65535, 65535, 65535 };
-	static const unsigned long long m_ds[] = { 65535, 255, 255 };
 	unsigned long long v[3];
-	unsigned char ip[16];
 	size_t i;
 
 	if (n >= 1 && !t[0].quoted && t[0].len == 2 &&
-	    memcmp(t[0].p, "\\#", 2) == 0) {
-		/* RFC 3597 5: \# LENGTH HEX... */
-		if (n < 2 || tok_num(&t[1], 65535, &v[0]) == -1) {
-			*why_r = "bad \\# length";
-			return -1;
-		}
-		if (hex_tokens(t + 2, n - 2, w, why_r) == -1)
-			return -1;
-		if (w->len != v[0]) {
-			*why_r = "\\# length does not match the data";
-			return -1;
-		}
-		return 0;
-	}
+	    memcmp(t[0].p, "\\#", 2) == 0)
+		return generic_wire(t, n, w, why_r);
 	switch (type) {
 	case DNS_T_A:
-	case DNS_T_AAAA: {
-		char tmp[64];
-
-		if (n != 1 || t[0].len >= sizeof(tmp)) {
-			*why_r = "want one address";
-			return -1;
-		}
-		memcpy(tmp, t[0].p, t[0].len);
-		tmp[t[0].len] = '\0';
-		if (inet_pton(type == DNS_T_A ? AF_INET : AF_INET6, tmp,
-		    ip) != 1) {
-			*why_r = "bad address";
-			return -1;
-		}
-		buf_add(w, ip, type == DNS_T_A ? 4 : 16);
-		return 0;
-	}
+		return addr_wire(AF_INET, t, n, w, why_r);
+	case DNS_T_AAAA:
+		return addr_wire(AF_INET6, t, n, w, why_r);
 	case DNS_T_NS:
 	case DNS_T_CNAME:
 	case DNS_T_PTR:
@@ -599,44 +697,9 @@ rdata_wire(uint16_t type, const struct tok *t, size_t n, const char *origin,
 		return name_wire(t[1].p, t[1].len, origin, w, why_r);
 	case DNS_T_TXT:
 	case DNS_T_SPF:
-		if (n == 0) {
-			*why_r = "want at least one character-string";
-			return -1;
-		}
-		for (i = 0; i < n; i++) {
-			size_t at = w->len;
-
-			buf_addc(w, 0);
-			if (cstr_unescape(&t[i], w, why_r) == -1)
-				return -1;
-			if (w->len - at - 1 > 255) {
-				*why_r = "character-string longer than 255 "
-				    "octets (split it into several strings)";
-				return -1;
-			}
-			w->p[at] = (char)(w->len - at - 1);
-		}
-		return 0;
-	case DNS_T_SOA: {
-		uint32_t tv;
-
-		if (n != 7) {
-			*why_r = "want MNAME RNAME SERIAL REFRESH RETRY "
-			    "EXPIRE MINIMUM";
-			return -1;
-		}
-		if (name_wire(t[0].p, t[0].len, origin, w, why_r) == -1 ||
-		    name_wire(t[1].p, t[1].len, origin, w, why_r) == -1)
-			return -1;
-		for (i = 2; i < 7; i++) {
-			if (tok_ttl(&t[i], &tv) == -1) {
-				*why_r = "bad SOA number";
-				return -1;
-			}
-			put32(w, tv);
-		}
-		return 0;
-	}
+		return txt_wire(t, n, w, why_r);
+	case DNS_T_SOA:
+		return soa_wire(t, n, origin, w, why_r);
 	case DNS_T_SRV:
 		if (n != 4 || nums(t, 3, m16, v, why_r) == -1) {
 			*why_r = "want PRIORITY WEIGHT PORT TARGET";
@@ -647,39 +710,8 @@ rdata_wire(uint16_t type, const struct tok *t, size_t n, const char *origin,
 		return name_wire(t[3].p, t[3].len, origin, w, why_r);
 	case DNS_T_TLSA:
 	case DNS_T_DS:
-		if (n < 4 || nums(t, 3, type == DNS_T_DS ? m_ds : m8, v,
-		    why_r) == -1) {
-			*why_r = type == DNS_T_DS ? "want KEYTAG ALG TYPE HEX" :
-			    "want USAGE SELECTOR MTYPE HEX";
-			return -1;
-		}
-		if (type == DNS_T_DS)
-			put16(w, (unsigned)v[0]);
-		else
-			buf_addc(w, (int)v[0]);
-		buf_addc(w, (int)v[1]);
-		buf_addc(w, (int)v[2]);
-		return hex_tokens(t + 3, n - 3, w, why_r);
-	case DNS_T_DNSKEY: {
-		static const unsigned long long mk[] = { 65535, 255, 255 };
-		struct buf b64 = BUF_INIT;
-		int rc;
-
-		if (n < 4 || nums(t, 3, mk, v, why_r) == -1) {
-			*why_r = "want FLAGS PROTOCOL ALGORITHM KEY";
-			return -1;
-		}
-		put16(w, (unsigned)v[0]);
-		buf_addc(w, (int)v[1]);
-		buf_addc(w, (int)v[2]);
-		for (i = 3; i < n; i++)
-			buf_add(&b64, t[i].p, t[i].len);
-		rc = b64_decode(b64.p, b64.len, w);
-		buf_free(&b64);
-		if (rc == -1)
-			*why_r = "bad base64 key";
-		return rc;
-	}
+	case DNS_T_DNSKEY:
+		return key_wire(type, t, n, w, why_r);
 	case DNS_T_RRSIG:
 		return rrsig_wire(t, n, origin, w, why_r);
 	case DNS_T_CAA:
