@@ -167,6 +167,29 @@ test_addr_path(void **state)
 }
 
 static void
+test_addr_bare(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ NULL, "" }, { "<>", "" }, { "<a@b>", "a@b" },
+		{ "a@b", "a@b" }, { "<", "<" }, { "<a@b", "<a@b" },
+	};
+	struct arena *a = arena_new();
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = addr_bare(a, cases[i].in);
+
+		if (strcmp(got, cases[i].want) != 0)
+			fail_msg("case %zu: got \"%s\", want \"%s\"", i, got,
+			    cases[i].want);
+	}
+	arena_free(&a);
+}
+
+static void
 test_addr_words(void **state)
 {
 	static const struct {
@@ -331,6 +354,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_addr_list),
 		cmocka_unit_test(test_addr_path),
+		cmocka_unit_test(test_addr_bare),
 		cmocka_unit_test(test_addr_words),
 		cmocka_unit_test(test_addr_ace),
 		cmocka_unit_test(test_addr_hostile),

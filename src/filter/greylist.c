@@ -23,6 +23,7 @@
 #include "lib/str.h"
 #include "lib/xmalloc.h"
 #include "store/store.h"
+#include "mail/addr.h"
 
 struct grey_net {
 	int		 af;
@@ -351,20 +352,6 @@ lower(struct task *t)
 	t->reply_code = t->reply_xcode = t->reply_text = NULL;
 }
 
-/* The bare envelope sender ("" for <>). */
-static const char *
-bare(struct arena *a, const char *s)
-{
-	size_t n;
-
-	if (s == NULL)
-		return "";
-	n = strlen(s);
-	if (n >= 2 && s[0] == '<' && s[n - 1] == '>')
-		return arena_strndup(a, s + 1, n - 2);
-	return s;
-}
-
 /* Harshness of a result: allowed < pass < early < new. */
 static int
 rank(enum grey_result r)
@@ -389,7 +376,7 @@ grey_task(const struct grey_conf *g, struct task *t)
 	if ((g->mode == GREY_DOUBTFUL && t->action != ACT_GREYLIST) ||
 	    t->action > ACT_GREYLIST || t->store == NULL)
 		return;
-	sender = bare(t->a, t->env.mail_from);
+	sender = addr_bare(t->a, t->env.mail_from);
 	if ((reason = exempt(g, t, sender)) != NULL ||
 	    grey_net(g, t->env.client_ip, net, sizeof(net)) == -1) {
 		task_symbol(t, "GREYLIST_EXEMPT", 0.0, "%s", reason != NULL ?
@@ -398,7 +385,7 @@ grey_task(const struct grey_conf *g, struct task *t)
 		return;
 	}
 	for (i = 0; i < t->env.nrcpt && i < GREY_RCPT_MAX; i++) {
-		if (grey_check(g, t->store, net, sender, bare(t->a,
+		if (grey_check(g, t->store, net, sender, addr_bare(t->a,
 		    t->env.rcpt[i]), clock_now(), &r, &wait, &why) == -1) {
 			task_symbol(t, "GREYLIST_ERROR", 0.0, "store: %s",
 			    why);

@@ -212,20 +212,6 @@ pipeline_task(const struct pipeline *p, struct arena *a)
 	return task_new(a, p->conf, p->res, p->store);
 }
 
-/* The envelope sender without angle brackets ("" for the null path). */
-static const char *
-bare_sender(struct arena *a, const char *s)
-{
-	size_t n;
-
-	if (s == NULL)
-		return "";
-	n = strlen(s);
-	if (n >= 2 && s[0] == '<' && s[n - 1] == '>')
-		return arena_strndup(a, s + 1, n - 2);
-	return s;
-}
-
 static void
 spf_symbol(const struct pipeline *p, struct task *t,
     const struct spf_result *r)
@@ -265,7 +251,7 @@ pipeline_envelope(const struct pipeline *p, struct task *t,
 		*why_r = "client address is not an IP address";
 		return -1;
 	}
-	q.sender = bare_sender(t->a, t->env.mail_from);
+	q.sender = addr_bare(t->a, t->env.mail_from);
 	q.helo = t->env.helo;
 	q.identity = SPF_ID_MAILFROM;
 	if (spf_check(p->spf, &q, t->a, &r, why_r) == -1)

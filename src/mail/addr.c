@@ -726,3 +726,16 @@ addr_decode_words(struct arena *a, const char *p, size_t len)
 	buf_free(&w);
 	return r;
 }
+
+const char *
+addr_bare(struct arena *a, const char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		return "";
+	n = strlen(s);
+	if (n >= 2 && s[0] == '<' && s[n - 1] == '>')
+		return arena_strndup(a, s + 1, n - 2);
+	return s;
+}

@@ -46,6 +46,12 @@ int	addr_parse_path(struct arena *a, const char *s, struct mail_addr *r,
     const char **why_r);
 
 /*
+ * An SMTP path without its angle brackets: "<a@b>" gives "a@b" (arena),
+ * "<>" and NULL give "", anything else is returned as it is (borrowed).
+ */
+const char *addr_bare(struct arena *a, const char *path);
+
+/*
  * Domain to lower-case A-label without a trailing dot (arena), or NULL with
  * *why_r (static) when it is not a valid host name (LDH and "_" labels).
  */
