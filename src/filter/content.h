@@ -3,8 +3,10 @@
  * lists, phishing, attachments and antivirus, built once from the
  * configuration and immutable afterwards (shared by milter threads).
  * Each check is a function over a task; content_check runs them for
- * inbound mail before the policy, content_route after it (Junk folder).
- * XXX Phishing, attachment and antivirus checks are not written yet.
+ * inbound mail before the policy (attachments and antivirus first, so an
+ * allow-listed sender's malware is still judged), content_route after it
+ * (the Junk folder and the phishing subject tag), content_outbound learns
+ * correspondents from outbound mail (docs/phishing.md).
  */
 #ifndef MXW_CONTENT_H
 #define MXW_CONTENT_H
