@@ -5,12 +5,15 @@
  * ReplaceTags, the Hyperscan prefilter path, meta arithmetic, and the
  * allow/deny lists.
  */
+#include <sys/stat.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "auth/spf.h"
@@ -250,6 +253,86 @@ test_skips(void **state)
 	rules_free(&r);
 }
 
+/* Values of rule A and B on msg_text; the cache must not change them. */
+static void
+cache_round(const char *dir, size_t want_cached)
+{
+	static const char *text =
+	    "header A Subject =~ /suspended/i\n"
+	    "body B /verify (?=your)/\n"
+	    "uri C /192\\.0\\.2/\n"
+	    "body Z /customer/\nscore Z 0\n";
+	struct rules_src src = { NULL, "c.cf", text, 0 };
+	struct arena *a = arena_new();
+	struct task *t = task_new(a, NULL, NULL, NULL);
+	struct rules_stats st;
+	struct rules *r;
+	char *why = NULL;
+	const char *w;
+	double v;
+
+	src.len = strlen(text);
+	r = rules_load_cached(&src, 1, dir, &why);
+	assert_non_null(r);
+	rules_stats(r, &st);
+	if (st.databases != 3 || st.cached != want_cached) {
+		print_error("got %zu databases, %zu cached; want 3, %zu\n",
+		    st.databases, st.cached, want_cached);
+		fail();
+	}
+	/* Z scores 0 and no meta uses it: disabled, as in SpamAssassin. */
+	assert_int_equal(st.skipped, 1);
+	rules_stats_free(&st);
+	assert_int_equal(msg_parse(a, msg_text, strlen(msg_text), &t->msg,
+	    &w), 0);
+	assert_int_equal(rules_eval_one(r, t, "A", &v), 0);
+	assert_true(v == 1);
+	assert_int_equal(rules_eval_one(r, t, "B", &v), 0);
+	assert_true(v == 1);
+	assert_int_equal(rules_eval_one(r, t, "C", &v), 0);
+	assert_true(v == 1);
+	assert_int_equal(rules_eval_one(r, t, "Z", &v), -1);
+	rules_free(&r);
+	arena_free(&a);
+}
+
+static void
+test_cache(void **state)
+{
+	char dir[] = "/tmp/test_rules.XXXXXX", path[512];
+	struct dirent *de;
+	DIR *d;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	cache_round(dir, 0);		/* compiled, written */
+	cache_round(dir, 3);		/* read back */
+	/* Damaged files are not cached: compiled again, rewritten. */
+	assert_non_null(d = opendir(dir));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		assert_non_null(f = fopen(path, "r+"));
+		fputs("garbage", f);
+		fclose(f);
+	}
+	closedir(d);
+	cache_round(dir, 0);
+	cache_round(dir, 3);
+	/* An unusable directory only costs the compile. */
+	cache_round("/proc/nonexistent/cache", 0);
+	assert_non_null(d = opendir(dir));
+	while ((de = readdir(d)) != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (de->d_name[0] != '.')
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
 static void
 test_lists(void **state)
 {
@@ -310,6 +393,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_skips),
 		cmocka_unit_test(test_lists),
+		cmocka_unit_test(test_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -502,6 +502,8 @@ const struct conf_key conf_schema[] = {
 	BOOL("rules.default_set", "true", "Load mxwarden's built-in rules."),
 	LIST("rules.files", NULL, 1000, CONF_CK_PATH,
 	    "/etc/mxwarden/rules/local.cf", "More rule files, in order."),
+	STR("rules.cache_dir", "/var/cache/mxwarden/rules", CONF_CK_NONE,
+	    "Compiled rule databases kept here for fast restarts (\"\": off)."),
 	GROUP("routing", "Folder routing through a header (docs/rules.md)."),
 	STR("routing.header", "X-Mxwarden-Folder", CONF_CK_HEADER,
 	    "Header naming the folder; a Sieve script files by it."),

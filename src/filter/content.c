@@ -53,7 +53,8 @@ load_rules(const struct conf *c, char **why_r)
 			src[n++] = rules_default_src[i];
 	for (i = 0; i < nf; i++)
 		src[n++].path = conf_list_str(c, "rules.files", i);
-	r = rules_load(src, n, why_r);
+	r = rules_load_cached(src, n, conf_str(c, "rules.cache_dir"),
+	    why_r);
 	free(src);
 	return r;
 }

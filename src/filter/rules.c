@@ -34,6 +34,13 @@ push_idx(size_t **v, size_t *n, size_t x)
 struct rules *
 rules_load(const struct rules_src *src, size_t n, char **why_r)
 {
+	return rules_load_cached(src, n, NULL, why_r);
+}
+
+struct rules *
+rules_load_cached(const struct rules_src *src, size_t n,
+    const char *cache_dir, char **why_r)
+{
 	struct rules *r = xcalloc(1, sizeof(*r));
 	struct rule *ru;
 	struct scope *sc;
@@ -41,6 +48,8 @@ rules_load(const struct rules_src *src, size_t n, char **why_r)
 
 	pthread_mutex_init(&r->mu, NULL);
 	r->route_header = xstrdup(ROUTE_HEADER_DEFAULT);
+	if (cache_dir != NULL && cache_dir[0] != '\0')
+		r->cache_dir = xstrdup(cache_dir);
 	if (rules_parse(r, src, n, why_r) == -1 ||
 	    rules_compile(r, why_r) == -1) {
 		rules_free(&r);
@@ -99,6 +108,7 @@ rules_free(struct rules **rp)
 	free(r->metas);
 	free(r->exists);
 	free(r->route_header);
+	free(r->cache_dir);
 	free(r);
 	*rp = NULL;
 }
@@ -558,6 +568,7 @@ rules_stats(const struct rules *r, struct rules_stats *st)
 	for (i = 0; i < r->nsc; i++)
 		if (r->sc[i].db != NULL)
 			st->databases++;
+	st->cached = r->ncached;
 	qsort(st->reasons, st->nreasons, sizeof(*st->reasons), reason_cmp);
 }
 

@@ -44,6 +44,7 @@ struct rules_stats {
 	size_t	 pcre;			/* PCRE2 only */
 	size_t	 skipped;
 	size_t	 databases;
+	size_t	 cached;		/* databases from the cache */
 	size_t	 ignored_directives;	/* lines we do not act on */
 	/* Skip reasons, most frequent first (caller frees with stats). */
 	struct rules_reason {
@@ -76,6 +77,18 @@ struct rules_src {
 struct rules	*rules_load(const struct rules_src *src, size_t n,
     char **why_r);
 void		 rules_free(struct rules **r);
+
+/*
+ * rules_load with an on-disk cache of the compiled Hyperscan databases
+ * in cache_dir (created if missing; NULL or "" for none). A database
+ * whose patterns, Hyperscan version and host platform are unchanged is
+ * read back instead of compiled; an unreadable or unwritable cache only
+ * costs the compile. Files are named by SHA-256 of their input and are
+ * never removed by mxwarden (stale ones are harmless; clean the
+ * directory to reclaim space).
+ */
+struct rules	*rules_load_cached(const struct rules_src *src, size_t n,
+    const char *cache_dir, char **why_r);
 
 /* The default rule set compiled into the binary (etc/rules, *.cf). */
 extern const struct rules_src	rules_default_src[];

@@ -155,10 +155,86 @@ push(size_t **v, size_t *n, size_t x)
 	(*v)[(*n)++] = x;
 }
 
+/* Move the pattern at position pos of the scope to PCRE2. */
+static void
+drop_to_pcre(struct rules *r, struct scope *sc, size_t pos)
+{
+	size_t k = sc->ids[pos];
+
+	r->v[k].eng = ENG_PCRE;
+	if (r->v[k].pc == NULL && pcre_compile_rule(&r->v[k]) == -1)
+		r->v[k].eng = ENG_NONE;
+	else
+		push(&sc->pcre, &sc->npcre, k);
+	memmove(&sc->ids[pos], &sc->ids[pos + 1],
+	    (sc->nids - pos - 1) * sizeof(*sc->ids));
+	sc->nids--;
+}
+
+static void
+scope_inputs(const struct rules *r, const struct scope *sc,
+    const char ***ex_r, unsigned **fl_r, unsigned **id_r)
+{
+	const char **ex = xcalloc(sc->nids + 1, sizeof(*ex));
+	unsigned *fl = xcalloc(sc->nids + 1, sizeof(*fl));
+	unsigned *id = xcalloc(sc->nids + 1, sizeof(*id));
+	size_t i;
+
+	for (i = 0; i < sc->nids; i++) {
+		const struct rule *ru = &r->v[sc->ids[i]];
+
+		ex[i] = hs_expr(ru);
+		fl[i] = hs_flags(r, ru);
+		if (ru->eng == ENG_PREFILTER)
+			fl[i] |= HS_FLAG_PREFILTER;
+		id[i] = (unsigned)i;
+	}
+	*ex_r = ex;
+	*fl_r = fl;
+	*id_r = id;
+}
+
+static void
+scope_inputs_free(size_t n, const char **ex, unsigned *fl, unsigned *id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free((char *)ex[i]);
+	free(ex);
+	free(fl);
+	free(id);
+}
+
+/* The scope's database from the cache; -1 when not cached. */
+static int
+scope_from_cache(struct rules *r, struct scope *sc, const char *key)
+{
+	uint32_t *drops = NULL;
+	size_t nd = 0, i;
+
+	if (rules_cache_get(r->cache_dir, key, &sc->db, &drops, &nd) == -1)
+		return -1;
+	for (i = 0; i < nd; i++)
+		if (drops[i] >= sc->nids) {
+			/* Not ours after all (cannot happen for a match). */
+			hs_free_database(sc->db);
+			sc->db = NULL;
+			free(drops);
+			return -1;
+		}
+	for (i = 0; i < nd; i++)
+		drop_to_pcre(r, sc, drops[i]);
+	free(drops);
+	r->ncached++;
+	return 0;
+}
+
 /*
  * Compile one scope's Hyperscan patterns. A pattern that passed
  * hs_expression_info can still fail the full compile (too large): it is
- * moved to PCRE2 and the database compiled again.
+ * moved to PCRE2 and the database compiled again. The positions moved
+ * are remembered with the database in the cache.
  */
 static int
 compile_scope(struct rules *r, struct scope *sc, char **why_r)
@@ -166,33 +242,30 @@ compile_scope(struct rules *r, struct scope *sc, char **why_r)
 	hs_compile_error_t *ce = NULL;
 	const char **ex;
 	unsigned *fl, *id;
-	size_t i, k;
+	uint32_t *drops = NULL;
+	size_t ndrops = 0, n;
+	char key[65];
 	int rc;
 
+	if (sc->nids == 0)
+		return 0;
+	if (r->cache_dir != NULL) {
+		scope_inputs(r, sc, &ex, &fl, &id);
+		rules_cache_key(ex, fl, sc->nids, key);
+		scope_inputs_free(sc->nids, ex, fl, id);
+		if (scope_from_cache(r, sc, key) == 0)
+			return 0;
+	}
 	for (;;) {
 		if (sc->nids == 0)
-			return 0;
-		ex = xcalloc(sc->nids, sizeof(*ex));
-		fl = xcalloc(sc->nids, sizeof(*fl));
-		id = xcalloc(sc->nids, sizeof(*id));
-		for (i = 0; i < sc->nids; i++) {
-			struct rule *ru = &r->v[sc->ids[i]];
-
-			ex[i] = hs_expr(ru);
-			fl[i] = hs_flags(r, ru);
-			if (ru->eng == ENG_PREFILTER)
-				fl[i] |= HS_FLAG_PREFILTER;
-			id[i] = (unsigned)i;
-		}
-		rc = hs_compile_multi(ex, fl, id, (unsigned)sc->nids,
+			break;
+		n = sc->nids;
+		scope_inputs(r, sc, &ex, &fl, &id);
+		rc = hs_compile_multi(ex, fl, id, (unsigned)n,
 		    HS_MODE_BLOCK, NULL, &sc->db, &ce);
-		for (i = 0; i < sc->nids; i++)
-			free((char *)ex[i]);
-		free(ex);
-		free(fl);
-		free(id);
+		scope_inputs_free(n, ex, fl, id);
 		if (rc == HS_SUCCESS)
-			return 0;
+			break;
 		if (ce == NULL || ce->expression < 0 ||
 		    (size_t)ce->expression >= sc->nids) {
 			char b[256];
@@ -201,23 +274,127 @@ compile_scope(struct rules *r, struct scope *sc, char **why_r)
 			    ce != NULL ? ce->message : "compile failed");
 			hs_free_compile_error(ce);
 			*why_r = xstrdup(b);
+			free(drops);
 			return -1;
 		}
-		k = sc->ids[ce->expression];
+		drops = xreallocarray(drops, ndrops + 1, sizeof(*drops));
+		drops[ndrops++] = (uint32_t)ce->expression;
+		drop_to_pcre(r, sc, (size_t)ce->expression);
 		hs_free_compile_error(ce);
 		ce = NULL;
-		r->v[k].eng = ENG_PCRE;
-		if (r->v[k].pc == NULL && pcre_compile_rule(&r->v[k]) == -1)
-			r->v[k].eng = ENG_NONE;
-		else
-			push(&sc->pcre, &sc->npcre, k);
-		for (i = 0; i < sc->nids; i++)
-			if (sc->ids[i] == k)
-				break;
-		memmove(&sc->ids[i], &sc->ids[i + 1],
-		    (sc->nids - i - 1) * sizeof(*sc->ids));
-		sc->nids--;
 	}
+	if (r->cache_dir != NULL && sc->db != NULL)
+		rules_cache_put(r->cache_dir, key, sc->db, drops, ndrops);
+	free(drops);
+	return 0;
+}
+
+static int
+is_pattern(const struct rule *ru)
+{
+	return ru->type != -1 && ru->skip == NULL &&
+	    ru->type != RULES_T_EXISTS && ru->type != RULES_T_META;
+}
+
+#define ENG_TAG		4	/* cached: skipped, captured tag template */
+
+/*
+ * The engine of every pattern, from the cache when the set's patterns
+ * are unchanged: hs_expression_info on a few thousand patterns is most
+ * of a cached start. PCRE2 code is compiled again either way.
+ */
+static void
+pick_engines(struct rules *r)
+{
+	const char **ex = xcalloc(r->n + 1, sizeof(*ex));
+	unsigned *fl = xcalloc(r->n + 1, sizeof(*fl));
+	unsigned char *eng = NULL;
+	struct rule *ru;
+	size_t i, n = 0;
+	char key[65];
+
+	for (i = 0; i < r->n; i++) {
+		ru = &r->v[i];
+		if (!is_pattern(ru))
+			continue;
+		ex[n] = ru->re;
+		fl[n++] = (unsigned)ru->type << 16 | ru->rf << 8 |
+		    (unsigned)(ru->multiple != 0) << 1 | (ru->unset != NULL);
+	}
+	if (r->cache_dir != NULL) {
+		rules_cache_key(ex, fl, n, key);
+		eng = rules_cache_blob_get(r->cache_dir, key, n);
+	}
+	for (i = n = 0; i < r->n; i++) {
+		ru = &r->v[i];
+		if (!is_pattern(ru))
+			continue;
+		if (eng == NULL) {
+			pick_engine(r, ru);
+			fl[n++] = ru->eng != ENG_NONE ? (unsigned)ru->eng :
+			    ru->skip != NULL && strncmp(ru->skip, "captured",
+			    8) == 0 ? ENG_TAG : ENG_NONE;
+			continue;
+		}
+		ru->eng = eng[n] <= ENG_PCRE ? eng[n] : ENG_NONE;
+		if (eng[n++] == ENG_TAG)
+			ru->skip = xstrdup("captured tag template %{...}");
+		else if ((ru->eng == ENG_PREFILTER || ru->eng == ENG_PCRE ||
+		    ru->unset != NULL || ru->eng == ENG_NONE) &&
+		    pcre_compile_rule(ru) == -1)
+			ru->eng = ENG_NONE;
+	}
+	if (r->cache_dir != NULL && eng == NULL) {
+		eng = xmalloc(n + 1);
+		for (i = 0; i < n; i++)
+			eng[i] = (unsigned char)fl[i];
+		rules_cache_blob_put(r->cache_dir, key, eng, n);
+	}
+	free(eng);
+	free(ex);
+	free(fl);
+}
+
+/*
+ * Rules that cannot change a verdict are not compiled or run: score 0
+ * (SpamAssassin's way to disable a rule; "__" sub-rules score 0 too),
+ * no route, and no live meta refers to them. Repeated until stable, as
+ * disabling a meta can leave its sub-rules unused. This keeps the
+ * stock set's zero-scored FUZZY_* and test rules off the scan path.
+ */
+static void
+disable_unused(struct rules *r)
+{
+	unsigned char *used = xcalloc(r->n + 1, 1);
+	const struct rule *f;
+	struct rule *ru;
+	size_t i, j;
+	int changed = 1;
+
+	while (changed) {
+		changed = 0;
+		memset(used, 0, r->n + 1);
+		for (i = 0; i < r->n; i++) {
+			ru = &r->v[i];
+			if (ru->type != RULES_T_META || ru->skip != NULL)
+				continue;
+			for (j = 0; j < ru->nmeta; j++)
+				if (ru->meta[j].op == MO_RULE &&
+				    (f = rules_find(r, ru->meta[j].name)) !=
+				    NULL)
+					used[f - r->v] = 1;
+		}
+		for (i = 0; i < r->n; i++) {
+			ru = &r->v[i];
+			if (ru->type == -1 || ru->skip != NULL || used[i] ||
+			    ru->score != 0 || ru->route != NULL)
+				continue;
+			ru->skip = xstrdup("score 0 and used by no meta "
+			    "(disabled)");
+			changed = 1;
+		}
+	}
+	free(used);
 }
 
 int
@@ -226,9 +403,12 @@ rules_compile(struct rules *r, char **why_r)
 	struct rule *ru;
 	size_t i;
 
+	disable_unused(r);
+	pick_engines(r);
 	for (i = 0; i < r->n; i++) {
 		ru = &r->v[i];
-		if (ru->type == -1 || ru->skip != NULL)
+		if (ru->type == -1 || (ru->skip != NULL &&
+		    ru->eng == ENG_NONE))
 			continue;
 		if (ru->type == RULES_T_EXISTS) {
 			push(&r->exists, &r->nexists, i);
@@ -236,7 +416,6 @@ rules_compile(struct rules *r, char **why_r)
 		}
 		if (ru->type == RULES_T_META)
 			continue;
-		pick_engine(r, ru);
 		if (ru->eng == ENG_NONE)
 			continue;
 		ru->scope = scope_for(r, ru);

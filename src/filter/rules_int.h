@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <hs/hs.h>
@@ -92,6 +93,8 @@ struct rules {
 	size_t		 nexists;
 	size_t		 nfiles, nignored;
 	char		*route_header;
+	char		*cache_dir;	/* NULL: no database cache */
+	size_t		 ncached;	/* databases loaded from it */
 	/* Hyperscan scratch pool: one per concurrent caller. */
 	pthread_mutex_t	 mu;
 	hs_scratch_t	*proto;
@@ -117,6 +120,18 @@ void	rules_meta_free(struct meta_tok *v, size_t n);
 /* rules_compile.c */
 int	rules_compile(struct rules *r, char **why_r);
 hs_scratch_t *rules_scratch_get(struct rules *r);
+
+/* rules_cache.c */
+void	rules_cache_key(const char *const *ex, const unsigned *fl,
+    size_t n, char key[65]);
+int	rules_cache_get(const char *dir, const char *key,
+    hs_database_t **db_r, uint32_t **drops_r, size_t *ndrops_r);
+void	rules_cache_put(const char *dir, const char *key,
+    const hs_database_t *db, const uint32_t *drops, size_t ndrops);
+unsigned char *rules_cache_blob_get(const char *dir, const char *key,
+    size_t n);
+void	rules_cache_blob_put(const char *dir, const char *key,
+    const unsigned char *p, size_t n);
 void	rules_scratch_put(struct rules *r, hs_scratch_t *s);
 
 #endif
