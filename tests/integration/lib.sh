@@ -258,3 +258,43 @@ mxw_pf_listener() {
 		printf '  -o %s\n' "$kv"
 	done
 }
+
+# The common start of a Postfix integration script NAME: it needs root
+# and Postfix, smtp-sink, swaks, saslpasswd2 plus any further commands
+# given; makes $WORK (readable by the milter, which runs as nobody in the
+# tests); and on exit stops the processes whose PIDs are in MPID,
+# SINK_PID and EXTRA_PIDS and the private Postfix, then removes $WORK
+# (kept when MXW_KEEP is set). fail MSG prints the logs and exits 1.
+mxw_postfix_test() {
+	local name=$1 c
+	shift
+	[ "$(id -u)" -eq 0 ] || { echo "$name: needs root" >&2; exit 1; }
+	for c in postfix smtp-sink swaks saslpasswd2 "$@"; do
+		command -v "$c" >/dev/null ||
+		    { echo "$name: no $c" >&2; exit 1; }
+	done
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/mxw-$name.XXXXXX")
+	chmod 755 "$WORK"
+	MPID=""; SINK_PID=""; PF_DIR=""; EXTRA_PIDS=""
+	trap mxw_postfix_cleanup EXIT
+}
+
+mxw_postfix_cleanup() {
+	local pid
+	for pid in $EXTRA_PIDS; do
+		mxw_stop_pid "$pid"
+	done
+	mxw_postfix_stop
+	mxw_stop_pid "$MPID"
+	mxw_stop_pid "$SINK_PID"
+	[ -n "${MXW_KEEP:-}" ] || rm -rf "$WORK"
+}
+
+fail() {
+	echo "FAIL: $*"
+	[ -f "$WORK/milter.log" ] &&
+	    { echo "--- milter log"; tail -n 40 "$WORK/milter.log"; }
+	[ -n "${PF_DIR:-}" ] && [ -f "$PF_DIR/postfix.log" ] &&
+	    { echo "--- postfix log"; tail -n 30 "$PF_DIR/postfix.log"; }
+	exit 1
+}

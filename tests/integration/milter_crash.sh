@@ -16,30 +16,8 @@
 # Runs as root (Postfix's master needs it).
 set -eu
 : "${MXW_BIN:?}" "${MXW_TESTS_DIR:?}"
-[ "$(id -u)" -eq 0 ] || { echo "milter_crash: needs root" >&2; exit 1; }
-for c in postfix postqueue sendmail smtp-sink swaks saslpasswd2; do
-	command -v $c >/dev/null || { echo "milter_crash: no $c" >&2; exit 1; }
-done
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mxw-crash.XXXXXX")
-chmod 755 "$WORK"	# the milter runs as nobody here
-MPID=""; SINK_PID=""; PF_DIR=""; L1=""; L2=""
 . "$MXW_TESTS_DIR/integration/lib.sh"
-cleanup() {
-	mxw_stop_pid "$L1"
-	mxw_stop_pid "$L2"
-	mxw_postfix_stop
-	mxw_stop_pid "$MPID"
-	mxw_stop_pid "$SINK_PID"
-	[ -n "${MXW_KEEP:-}" ] || rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*"
-	echo "--- milter log"; tail -n 40 "$WORK/milter.log"
-	[ -f "$PF_DIR/postfix.log" ] &&
-	    { echo "--- postfix log"; tail -n 30 "$PF_DIR/postfix.log"; }
-	exit 1
-}
+mxw_postfix_test milter_crash postqueue sendmail
 
 P=$(mxw_free_port); MP=$(mxw_free_port); SP=$(mxw_free_port)
 T0=1796299200	# 2026-12-03 12:00:00 UTC; one hour for the whole run
@@ -100,6 +78,7 @@ load() {
 : >"$WORK/load1.log"; : >"$WORK/load2.log"
 load 1 & L1=$!
 load 2 & L2=$!
+EXTRA_PIDS="$L1 $L2"
 for _ in $(seq 1 150); do
 	[ "$(sinkcount)" -ge 6 ] && break
 	sleep 0.1
@@ -125,7 +104,7 @@ echo "ok 3 local submissions accepted by sendmail while the milter is dead"
 mxw_milter_start "$MP" "$WORK/milter.log" $GLOBAL ||
     fail "milter did not restart"
 wait "$L1" "$L2" || true
-L1=""; L2=""
+EXTRA_PIDS=""
 
 # 4. The store after the kill.
 "$MXW_BIN" store stats --path "$WORK/store" >"$WORK/stats.txt" ||

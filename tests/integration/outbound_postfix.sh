@@ -14,29 +14,8 @@
 # Runs as root (Postfix's master needs it).
 set -eu
 : "${MXW_BIN:?}" "${MXW_TESTS_DIR:?}"
-[ "$(id -u)" -eq 0 ] || { echo "outbound_postfix: needs root" >&2; exit 1; }
-for c in postfix postqueue smtp-sink swaks saslpasswd2; do
-	command -v $c >/dev/null ||
-	    { echo "outbound_postfix: no $c" >&2; exit 1; }
-done
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mxw-out.XXXXXX")
-chmod 755 "$WORK"	# the milter runs as nobody here
-MPID=""; SINK_PID=""; PF_DIR=""
 . "$MXW_TESTS_DIR/integration/lib.sh"
-cleanup() {
-	mxw_postfix_stop
-	mxw_stop_pid "$MPID"
-	mxw_stop_pid "$SINK_PID"
-	[ -n "${MXW_KEEP:-}" ] || rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*"
-	echo "--- milter log"; tail -n 40 "$WORK/milter.log"
-	[ -f "$PF_DIR/postfix.log" ] &&
-	    { echo "--- postfix log"; tail -n 30 "$PF_DIR/postfix.log"; }
-	exit 1
-}
+mxw_postfix_test outbound_postfix postqueue
 
 P=$(mxw_free_port); MP=$(mxw_free_port); SP=$(mxw_free_port)
 T0=1796299200	# 2026-12-03 12:00:00 UTC, the start of an hour
