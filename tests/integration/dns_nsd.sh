@@ -15,25 +15,14 @@ set -eu
 
 : "${MXW_BIN:?MXW_BIN must point at the mxwarden binary}"
 : "${MXW_TESTS_DIR:?MXW_TESTS_DIR must point at tests/}"
-NSD=${NSD:-$(command -v nsd || echo /usr/sbin/nsd)}
 PY=/usr/bin/python3
 DATA="$MXW_TESTS_DIR/data/dns"
 ZONES="--dns-zone $DATA/lookup.test.zone"
 ZONES="$ZONES --dns-zone $DATA/2.0.192.in-addr.arpa.zone"
 
-if [ ! -x "$NSD" ]; then
-	echo "dns_nsd: nsd not found (apt-get install nsd)" >&2
-	exit 1
-fi
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mxw-dns-nsd.XXXXXX")
-NSD_PID=""
+# shellcheck source=lib.sh
 . "$MXW_TESTS_DIR/integration/lib.sh"
-cleanup() {
-	mxw_stop_pid "$NSD_PID"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+mxw_nsd_test dns_nsd
 
 PORT=$(mxw_free_port)
 mxw_nsd_start "$PORT" "lookup.test=$DATA/lookup.test.zone" \

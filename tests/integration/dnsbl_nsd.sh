@@ -16,15 +16,9 @@ set -eu
 PY=/usr/bin/python3
 D="$MXW_TESTS_DIR/data/reputation"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mxw-dnsbl-nsd.XXXXXX")
-NSD_PID=""
 # shellcheck source=lib.sh
 . "$MXW_TESTS_DIR/integration/lib.sh"
-cleanup() {
-	mxw_stop_pid "$NSD_PID"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+mxw_nsd_test dnsbl_nsd
 
 PORT=$(mxw_free_port)
 mxw_nsd_start "$PORT" "bl.test=$D/bl.test.zone" "dbl.test=$D/dbl.test.zone" \

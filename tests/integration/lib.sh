@@ -298,3 +298,23 @@ fail() {
 	    { echo "--- postfix log"; tail -n 30 "$PF_DIR/postfix.log"; }
 	exit 1
 }
+
+# The common start of an NSD-backed script NAME: needs nsd, makes $WORK,
+# and on exit stops $NSD_PID (and EXTRA_PIDS) and removes $WORK.
+mxw_nsd_test() {
+	local nsd=${NSD:-$(command -v nsd || echo /usr/sbin/nsd)}
+	[ -x "$nsd" ] ||
+	    { echo "$1: nsd not found (apt-get install nsd)" >&2; exit 1; }
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/mxw-$1.XXXXXX")
+	NSD_PID=""; EXTRA_PIDS=""
+	trap mxw_nsd_cleanup EXIT
+}
+
+mxw_nsd_cleanup() {
+	local pid
+	for pid in $EXTRA_PIDS; do
+		mxw_stop_pid "$pid"
+	done
+	mxw_stop_pid "$NSD_PID"
+	[ -n "${MXW_KEEP:-}" ] || rm -rf "$WORK"
+}

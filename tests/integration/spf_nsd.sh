@@ -14,24 +14,12 @@ set -eu
 
 : "${MXW_BIN:?MXW_BIN must point at the mxwarden binary}"
 : "${MXW_TESTS_DIR:?MXW_TESTS_DIR must point at tests/}"
-NSD=${NSD:-$(command -v nsd || echo /usr/sbin/nsd)}
 PY=/usr/bin/python3
 ZONE="$MXW_TESTS_DIR/data/spf/spf.test.zone"
 
-if [ ! -x "$NSD" ]; then
-	echo "spf_nsd: nsd not found (apt-get install nsd)" >&2
-	exit 1
-fi
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mxw-spf-nsd.XXXXXX")
-NSD_PID=""
 # shellcheck source=lib.sh
 . "$MXW_TESTS_DIR/integration/lib.sh"
-cleanup() {
-	mxw_stop_pid "$NSD_PID"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+mxw_nsd_test spf_nsd
 
 PORT=$(mxw_free_port)
 mxw_nsd_start "$PORT" "spf.test=$ZONE"
