@@ -25,7 +25,7 @@
 
 static struct dns_resolver *res;
 
-static const char *zone[][2] = {
+static const char *const zone[][2] = {
 	{ "_dmarc.p0.test", "\"v=DMARC1; p=reject; pct=0\"" },
 	{ "_dmarc.p100.test", "\"v=DMARC1; p=reject; pct=100\"" },
 	{ "_dmarc.p50.test", "\"v=DMARC1; p=reject; pct=50\"" },
@@ -35,19 +35,9 @@ static const char *zone[][2] = {
 static int
 setup(void **state)
 {
-	struct dns_zone *z = dns_zone_new();
-	const char *why;
-	size_t i;
-
 	(void)state;
-	for (i = 0; i < sizeof(zone) / sizeof(zone[0]); i++)
-		if (dns_zone_add(z, zone[i][0], DNS_T_TXT, 300, zone[i][1],
-		    &why) == -1) {
-			fprintf(stderr, "zone: %s\n", why);
-			return -1;
-		}
-	res = dns_zone_resolver(z);
-	return 0;
+	res = tu_txt_resolver(zone, sizeof(zone) / sizeof(zone[0]));
+	return res != NULL ? 0 : -1;
 }
 
 static int

@@ -89,6 +89,23 @@ tu_zone_resolver(const char *path)
 	return dns_zone_resolver(z);
 }
 
+struct dns_resolver *
+tu_txt_resolver(const char *const (*rows)[2], size_t n)
+{
+	struct dns_zone *z = dns_zone_new();
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (dns_zone_add(z, rows[i][0], DNS_T_TXT, 300, rows[i][1],
+		    &why) == -1) {
+			fprintf(stderr, "%s: %s\n", rows[i][0], why);
+			dns_zone_free(&z);
+			return NULL;
+		}
+	return dns_zone_resolver(z);
+}
+
 struct conf *
 tu_conf(const char *fmt, ...)
 {

@@ -41,6 +41,13 @@ size_t	tu_corpus_each(void (*fn)(const struct tu_msg *, void *), void *arg);
 struct dns_resolver *tu_zone_resolver(const char *path);
 
 /*
+ * A zone resolver holding one TXT record per row {name, "quoted data"}
+ * (caller frees), or NULL with the reason printed on stderr.
+ */
+struct dns_resolver *tu_txt_resolver(const char *const (*rows)[2],
+    size_t n);
+
+/*
  * A configuration from text (printf format; caller frees with conf_free).
  * Fails the test, naming line and message, if the text is invalid.
  */
