@@ -13,15 +13,17 @@ bin=$build/src/mxwarden
 corpus=$here/../shared/testdata/corpus-sample
 stock=${SA_RULES:-/usr/share/spamassassin}
 thr=${THRESHOLD:-5}
+cache=${RULES_CACHE:-$build/rules-cache}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 cd "$corpus"
 "$bin" rules test --scores ham spam phish > "$tmp/default.tsv"
-"$bin" rules test --no-default --scores -r "$stock" ham spam phish \
-    > "$tmp/stock.tsv"
+"$bin" rules test --cache-dir "$cache" --no-default --scores \
+    -r "$stock" ham spam phish > "$tmp/stock.tsv"
 if [ -z "${SKIP_SA:-}" ]; then
 	perl "$here/bench/sa_score.pl" ham/* spam/* phish/* > "$tmp/sa.tsv"
+	[ -z "${KEEP:-}" ] || cp "$tmp/sa.tsv" "$KEEP/sa.tsv"
 fi
 
 table() {
@@ -35,6 +37,7 @@ table() {
 		    h["phish"], n["phish"], 100 * h["phish"] / n["phish"])
 	}' "$1"
 }
+[ -z "${KEEP:-}" ] || cp "$tmp/default.tsv" "$tmp/stock.tsv" "$KEEP/"
 table "$tmp/default.tsv" "mxwarden, default rules"
 table "$tmp/stock.tsv" "mxwarden, SpamAssassin stock rules"
 if [ -f "$tmp/sa.tsv" ]; then

@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 # Score messages with Debian's SpamAssassin in one process, network tests
 # off (as spamassassin -t -L), Bayes and AWL off, and print
-# "SCORE<TAB>PATH" per message, then messages per second of CPU time on
+# "SCORE<TAB>PATH<TAB>RULES HIT" per message, then messages per second of CPU time on
 # standard error. Used by bench/quality.sh and bench/rules.sh.
 use strict;
 use warnings;
@@ -24,7 +24,8 @@ for my $f (@ARGV) {
 	close($fh);
 	my $m = $sa->parse($txt);
 	my $st = $sa->check($m);
-	printf("%.2f\t%s\n", $st->get_score(), $f);
+	printf("%.2f\t%s\t%s\n", $st->get_score(), $f,
+	    $st->get_names_of_tests_hit());
 	$st->finish();
 	$m->finish();
 	$n++;
