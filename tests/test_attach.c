@@ -128,6 +128,8 @@ enum sample { S_PE, S_ELF, S_LNK, S_ISO, S_OLE_VBA, S_PDF, S_JS, S_TEXT };
 static void
 sample(enum sample s, const void **p_r, size_t *len_r)
 {
+	*p_r = text;
+	*len_r = sizeof(text) - 1;
 	switch (s) {
 	case S_PE: *p_r = pe; *len_r = sizeof(pe); break;
 	case S_ELF: *p_r = elf; *len_r = sizeof(elf); break;
