@@ -55,6 +55,8 @@ static const struct row rows[] = {
 	{ "header A MESSAGEID =~ /<1\\@x>/", "A", 1 },
 	{ "header A exists:X-Mailer", "A", 1 },
 	{ "header A exists:X-Nothing", "A", 0 },
+	{ "header A exists:ToCc", "A", 1 },
+	{ "header A exists:MESSAGEID", "A", 1 },
 	{ "header A X-Mailer !~ /supermass/i", "A", 0 },
 	{ "header A X-Nothing !~ /foo/", "A", 1 },
 	{ "header A X-Nothing =~ /^none$/ [if-unset: none]", "A", 1 },

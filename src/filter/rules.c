@@ -438,6 +438,25 @@ scan_all(const struct rules *r, struct task *t, double *val,
 	return rc;
 }
 
+/*
+ * exists:NAME, with SpamAssassin's pseudo-headers: ToCc is To or Cc,
+ * MESSAGEID any Message-Id field, ALL any field, EnvelopeFrom the
+ * envelope sender or Return-Path.
+ */
+static int
+header_exists(struct task *t, const char *hdr)
+{
+	struct buf b = BUF_INIT;
+	int found;
+
+	if (strcmp(hdr, "ToCc") != 0 && strcmp(hdr, "MESSAGEID") != 0 &&
+	    strcmp(hdr, "ALL") != 0 && strcmp(hdr, "EnvelopeFrom") != 0)
+		return msg_header_get(t->msg, hdr, 0) != NULL;
+	found = header_text(t, hdr, HM_RAW, &b);
+	buf_free(&b);
+	return found;
+}
+
 /* All rule values for t->msg (arena), metas and exists: included. */
 static int
 evaluate(const struct rules *r, struct task *t, double **val_r,
@@ -451,8 +470,7 @@ evaluate(const struct rules *r, struct task *t, double **val_r,
 		return -1;
 	for (i = 0; i < r->nexists; i++) {
 		ru = &r->v[r->exists[i]];
-		val[r->exists[i]] = msg_header_get(t->msg, ru->hdr, 0) !=
-		    NULL;
+		val[r->exists[i]] = header_exists(t, ru->hdr);
 	}
 	for (i = 0; i < r->nmetas; i++) {
 		k = r->metas[i];

@@ -371,6 +371,15 @@ disable_unused(struct rules *r)
 	size_t i, j;
 	int changed = 1;
 
+	/*
+	 * SpamAssassin's default score is 1, and -1 for a "tflags nice"
+	 * rule: a nice meta without a score line (MAILING_LIST_MULTI,
+	 * NICE_REPLY_A) lowers the score, it does not raise it.
+	 */
+	for (i = 0; i < r->n; i++)
+		if (r->v[i].is_nice && !r->v[i].has_score &&
+		    r->v[i].score > 0)
+			r->v[i].score = -r->v[i].score;
 	while (changed) {
 		changed = 0;
 		memset(used, 0, r->n + 1);

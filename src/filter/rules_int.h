@@ -58,6 +58,7 @@ struct rule {
 	int		 multiple;
 	int		 maxhits;
 	int		 is_net;
+	int		 is_nice;	/* tflags nice */
 	char		*route;		/* folder, or NULL */
 	char		*skip;		/* reason, or NULL: evaluated */
 	char		*file;

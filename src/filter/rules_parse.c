@@ -432,6 +432,8 @@ parse_tflags(struct pstate *ps, const char *name, char *s)
 			ru->maxhits = atoi(w + 8);
 		} else if (strcmp(w, "net") == 0)
 			ru->is_net = 1;
+		else if (strcmp(w, "nice") == 0)
+			ru->is_nice = 1;
 	}
 	return 0;
 }
