@@ -88,6 +88,7 @@ rules_free(struct rules **rp)
 		free(ru->skip);
 		free(ru->file);
 		rules_meta_free(ru->meta, ru->nmeta);
+		rules_eval_free(ru->ev);	/* rules_eval */
 		pcre2_code_free(ru->pc);
 	}
 	for (i = 0; i < r->nsc; i++) {
@@ -468,6 +469,7 @@ evaluate(const struct rules *r, struct task *t, double **val_r,
 
 	if (scan_all(r, t, val, why_r) == -1)
 		return -1;
+	rules_eval_run(r, t, val);		/* rules_eval: native evals */
 	for (i = 0; i < r->nexists; i++) {
 		ru = &r->v[r->exists[i]];
 		val[r->exists[i]] = header_exists(t, ru->hdr);

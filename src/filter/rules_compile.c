@@ -292,7 +292,7 @@ compile_scope(struct rules *r, struct scope *sc, char **why_r)
 static int
 is_pattern(const struct rule *ru)
 {
-	return ru->type != -1 && ru->skip == NULL &&
+	return ru->type != -1 && ru->skip == NULL && ru->ev == NULL &&
 	    ru->type != RULES_T_EXISTS && ru->type != RULES_T_META;
 }
 

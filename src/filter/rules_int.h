@@ -67,6 +67,7 @@ struct rule {
 	pcre2_code	*pc;		/* ENG_PREFILTER, ENG_PCRE */
 	size_t		 scope;		/* index in rules->scopes */
 	int		 order;		/* meta evaluation order */
+	struct rule_eval *ev;		/* eval: run natively (rules_eval.c) */
 };
 
 /* One Hyperscan database and the rules it reports. */
@@ -117,6 +118,16 @@ int	rules_meta_parse(const char *expr, struct meta_tok **v_r,
 double	rules_meta_eval(const struct meta_tok *v, size_t n,
     const double *val);
 void	rules_meta_free(struct meta_tok *v, size_t n);
+
+/* rules_eval.c: SpamAssassin eval: functions done natively. */
+struct task;
+/* 0 and ru->ev set when call ("fn('a', 'b')") is native, else -1. */
+int	rules_eval_parse(struct rule *ru, const char *call);
+void	rules_eval_free(struct rule_eval *ev);
+/* Set val[i] for every live rule with ev, on t->msg. */
+void	rules_eval_run(const struct rules *r, struct task *t, double *val);
+/* SpamAssassin's lenient date reader: UTC seconds, or -1. */
+int	rules_eval_date(const char *p, size_t len, long long *t_r);
 
 /* rules_compile.c */
 int	rules_compile(struct rules *r, char **why_r);

@@ -183,6 +183,8 @@ rule_clear(struct rule *ru)
 	free(ru->skip);
 	free(ru->file);
 	rules_meta_free(ru->meta, ru->nmeta);
+	rules_eval_free(ru->ev);		/* rules_eval */
+	ru->ev = NULL;
 	ru->hdr = ru->unset = ru->re = ru->skip = ru->file = NULL;
 	ru->meta = NULL;
 	ru->nmeta = 0;
@@ -292,7 +294,10 @@ parse_regex(struct pstate *ps, struct rule *ru, char *s, char **rest_r)
 	return 0;
 }
 
-/* "eval:check_foo(...)": skipped, counted under the function's name. */
+/*
+ * "eval:check_foo(...)": run natively when rules_eval.c has the function,
+ * else skipped and counted under the function's name.
+ */
 static int
 skip_eval(struct rule *ru, const char *s)
 {
@@ -301,6 +306,8 @@ skip_eval(struct rule *ru, const char *s)
 	if (strncmp(s, "eval:", 5) != 0)
 		return 0;
 	s += 5;
+	if (rules_eval_parse(ru, s) == 0)	/* rules_eval: native */
+		return 1;
 	n = strcspn(s, "( \t");
 	rule_skip(ru, "eval:%.*s (Perl plugin)", (int)n, s);
 	return 1;
@@ -470,7 +477,11 @@ parse_replace_rules(struct pstate *ps, char *s)
 	return 0;
 }
 
-/* Plugins we implement; everything else is absent. */
+/*
+ * Plugins we implement; everything else is absent. The four eval plugins
+ * are present in part (rules_eval.c): a rule calling one of their
+ * functions that we lack is still skipped, by skip_eval.
+ */
 static int
 has_plugin(const char *s)
 {
@@ -480,7 +491,11 @@ has_plugin(const char *s)
 		return 0;
 	p += 8;
 	return strncmp(p, "ReplaceTags", 11) == 0 ||
-	    strncmp(p, "Check", 5) == 0;
+	    strncmp(p, "Check", 5) == 0 ||
+	    strncmp(p, "HTMLEval", 8) == 0 ||	/* rules_eval */
+	    strncmp(p, "HeaderEval", 10) == 0 ||
+	    strncmp(p, "MIMEEval", 8) == 0 ||
+	    strncmp(p, "BodyEval", 8) == 0;
 }
 
 /*
