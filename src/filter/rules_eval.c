@@ -498,13 +498,71 @@ received_time(const struct msg_header *h, long long *t_r)
 	return -1;
 }
 
+/* Find needle in the field (case-sensitive); NULL when absent. */
+static const char *
+field_find(const struct msg_header *h, const char *needle)
+{
+	size_t n = strlen(needle), i;
+
+	for (i = 0; i + n <= h->unfolded_len; i++)
+		if (memcmp(h->unfolded + i, needle, n) == 0)
+			return h->unfolded + i;
+	return NULL;
+}
+
+/*
+ * A hop on this host: "from localhost ", "from" with 127.0.0.1 in its
+ * second or third word, or qmail's "invoked by uid".
+ */
+static int
+is_local(const struct msg_header *h)
+{
+	const char *p, *e = h->unfolded + h->unfolded_len;
+	int words;
+
+	if (field_find(h, "from localhost ") != NULL ||
+	    field_find(h, "from localhost\t") != NULL)
+		return 1;
+	if ((p = field_find(h, "qmail ")) != NULL && field_find(h,
+	    " invoked by uid ") != NULL)
+		return 1;
+	if ((p = field_find(h, "from ")) == NULL)
+		return 0;
+	for (p += 5, words = 0; p < e && words < 3; words++) {
+		const char *w = p;
+
+		while (p < e && *p != ' ')
+			p++;
+		if (words > 0 && p - w >= 9 && memmem(w, (size_t)(p - w), "127.0.0.1",
+		    9) != NULL)
+			return 1;
+		while (p < e && *p == ' ')
+			p++;
+	}
+	return 0;
+}
+
+/* "by localhost with PROTO (fetchmail-VERSION". */
+static int
+is_fetchmail(const struct msg_header *h)
+{
+	const char *p = field_find(h, "by localhost with "), *e;
+
+	if (p == NULL)
+		return 0;
+	e = h->unfolded + h->unfolded_len;
+	for (p += 18; p < e && (isalnum((unsigned char)*p) || *p == '_');
+	    p++)
+		;
+	return e - p >= 12 && strncmp(p, " (fetchmail-", 12) == 0;
+}
+
 /*
  * SpamAssassin's date_diff: the Date (or Resent-Date) time minus each
  * Received time, the last dropped when it is 0 and there are others,
- * and the difference of least magnitude kept; 0 without both.
- * XXX The fetchmail special case (a local Received above a fetchmail
- * one) is not reproduced; such a message compares against its local
- * hops as well, which can only pick a smaller difference.
+ * and the difference of least magnitude kept; 0 without both. A
+ * local hop on top followed by a fetchmail hop are both left out, as
+ * they record the time of the download, not of the delivery.
  */
 static void
 dates(struct ev_ctx *c)
@@ -527,7 +585,8 @@ dates(struct ev_ctx *c)
 	if (!have)
 		return;
 	n = fields(c, "Received", &v);
-	for (i = 0; i < n && nd < EV_RCVD_MAX; i++)
+	i = n >= 2 && is_local(v[0]) && is_fetchmail(v[1]) ? 2 : 0;
+	for (; i < n && nd < EV_RCVD_MAX; i++)
 		if (received_time(v[i], &rt) == 0)
 			diffs[nd++] = dt - rt;
 	if (nd == 0)
@@ -584,7 +643,7 @@ ev_outlook_msgid(struct ev_ctx *c)
 		if (fields(c, mid[k], &v) > 0)
 			h = v[0];
 	/* Message-Id fields come first in SpamAssassin's MESSAGEID. */
-	if (h == NULL || h->unfolded_len < 36)
+	if (h == NULL || h->unfolded_len < 32)
 		return 0;
 	s = h->unfolded;
 	if (s[0] != '<' || s[13] != '$' || s[22] != '$' || s[31] != '@')
@@ -754,6 +813,23 @@ tag_count(const struct ev_html *h, const char *tag)
 	return cnt;
 }
 
+/*
+ * SpamAssassin measures the HTML source with LF line ends: a CR
+ * before LF does not count.
+ */
+static size_t
+src_len(const struct ev_html *h)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < h->n; i++) {
+		if (h->p[i] == '\r' && i + 1 < h->n && h->p[i + 1] == '\n')
+			continue;
+		n++;
+	}
+	return n;
+}
+
 static void
 parts(struct ev_ctx *c)
 {
@@ -771,7 +847,7 @@ parts(struct ev_ctx *c)
 			    "";
 			c->html[c->nhtml].n = p[i].data != NULL ? p[i].len :
 			    0;
-			c->html[c->nhtml].len = c->html[c->nhtml].n;
+			c->html[c->nhtml].len = src_len(&c->html[c->nhtml]);
 			c->html[c->nhtml].has_img = tag_count(
 			    &c->html[c->nhtml], "img") >= 0;
 			c->nhtml++;
