@@ -7,8 +7,12 @@
  * pass parses the messages again into a fresh arena (untimed), so the
  * cached MIME renderings of one pass do not help the next.
  *
- * usage: bench_rules [-n ROUNDS] [--no-default] [-r FILE_OR_DIR]...
- *            [-C CACHE_DIR] [CORPUS_DIR]
+ * -G turns the literal gate of PCRE2-only patterns off (to measure
+ * it); -V checks instead of timing that the gate changes no rule value
+ * on any message (exit 1 if it does).
+ *
+ * usage: bench_rules [-n ROUNDS] [--no-default] [-G] [-V]
+ *            [-r FILE_OR_DIR]... [-C CACHE_DIR] [CORPUS_DIR]
  */
 #include <sys/stat.h>
 #include <dirent.h>
@@ -100,6 +104,34 @@ wall_now(void)
 	return (double)clock_mono_us() / 1e6;
 }
 
+/*
+ * -V: every message evaluated with the literal gate on and off; any
+ * rule value that differs is printed. Returns the number of messages
+ * that differ (0: the gate changed nothing).
+ */
+static size_t
+verify(struct rules *r, const struct item *items, size_t n)
+{
+	struct arena *a;
+	struct task *t;
+	const char *why, *name;
+	size_t i, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		a = arena_new();
+		t = task_new(a, NULL, NULL, NULL);
+		if (msg_parse(a, items[i].text, items[i].len, &t->msg,
+		    &why) == 0 && rules_gate_check(r, t, &name, &why) != 0) {
+			printf("gate differs: message %zu, rule %s\n", i,
+			    name != NULL ? name : why);
+			bad++;
+		}
+		arena_free(&a);
+	}
+	printf("gate check: %zu messages, %zu differ\n", n, bad);
+	return bad;
+}
+
 /* One pass: parse (untimed), check (timed); returns CPU seconds. */
 static double
 pass(const struct rules *r, const struct item *items, size_t n,
@@ -132,7 +164,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: bench_rules [-n ROUNDS] [--no-default] "
-	    "[-r FILE_OR_DIR]... [-C CACHE_DIR] [CORPUS_DIR]\n");
+	    "[-G] [-V] [-r FILE_OR_DIR]... [-C CACHE_DIR] [CORPUS_DIR]\n");
 	exit(2);
 }
 
@@ -147,12 +179,16 @@ main(int argc, char **argv)
 	struct rules *r;
 	struct stat st;
 	size_t nsrc = 0, n = 0, nf, i, j, hits = 0;
-	int rounds = 3, use_default = 1, k;
+	int rounds = 3, use_default = 1, gate = 1, check = 0, k;
 	double t0, load, cpu = 0;
 
 	for (k = 1; k < argc; k++) {
 		if (strcmp(argv[k], "-n") == 0 && k + 1 < argc)
 			rounds = atoi(argv[++k]);
+		else if (strcmp(argv[k], "-G") == 0)
+			gate = 0;
+		else if (strcmp(argv[k], "-V") == 0)
+			check = 1;
 		else if (strcmp(argv[k], "--no-default") == 0)
 			use_default = 0;
 		else if (strcmp(argv[k], "-C") == 0 && k + 1 < argc)
@@ -202,6 +238,15 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench_rules: %s\n", why);
 		return 1;
 	}
+	if (check) {
+		k = verify(r, items, n) == 0 ? 0 : 1;
+		rules_free(&r);
+		for (i = 0; i < n; i++)
+			free(items[i].text);
+		free(items);
+		return k;
+	}
+	rules_set_gate(r, gate);
 	(void)pass(r, items, n, &hits);		/* warm up */
 	hits = 0;
 	for (k = 0; k < rounds; k++)

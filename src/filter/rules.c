@@ -97,6 +97,9 @@ rules_free(struct rules **rp)
 		free(r->sc[i].ids);
 		free(r->sc[i].pcre);
 		free(r->sc[i].neg);
+		hs_free_database(r->sc[i].gdb);
+		free(r->sc[i].gid);
+		free(r->sc[i].gfix);
 	}
 	for (i = 0; i < r->npool; i++)
 		hs_free_scratch(r->pool[i]);
@@ -112,6 +115,12 @@ rules_free(struct rules **rp)
 	free(r->cache_dir);
 	free(r);
 	*rp = NULL;
+}
+
+void
+rules_set_gate(struct rules *r, int on)
+{
+	r->gate_off = !on;
 }
 
 void
@@ -280,6 +289,7 @@ struct hit_ctx {
 	const struct scope	*sc;
 	double			*val;
 	unsigned char		*cand;	/* prefilter candidates */
+	unsigned char		*pass;	/* gate: PCRE2-only rules to run */
 };
 
 static int
@@ -344,8 +354,15 @@ scan_scope(struct hit_ctx *h, hs_scratch_t *s, const char *p, size_t len,
 			    len);
 		}
 	}
+	if (sc->npcre > 0 && rules_gate_scan(h->r, sc, s, p != NULL ? p :
+	    "", len, h->pass) == -1) {
+		*why_r = "hyperscan: gate scan failed";
+		return -1;
+	}
 	for (i = 0; i < sc->npcre; i++) {
 		k = sc->pcre[i];
+		if (!h->pass[i])
+			continue;	/* a required literal is missing */
 		if (h->val[k] == 0 || h->r->v[k].multiple)
 			h->val[k] += pcre_count(&h->r->v[k], p != NULL ? p :
 			    "", len);
@@ -397,7 +414,7 @@ static int
 scan_all(const struct rules *r, struct task *t, double *val,
     const char **why_r)
 {
-	struct hit_ctx h = { r, NULL, val, NULL };
+	struct hit_ctx h = { r, NULL, val, NULL, NULL };
 	struct buf body = BUF_INIT, raw = BUF_INIT;
 	hs_scratch_t *s = rules_scratch_get((struct rules *)r);
 	size_t i, len;
@@ -408,6 +425,7 @@ scan_all(const struct rules *r, struct task *t, double *val,
 		return -1;
 	}
 	h.cand = arena_calloc(t->a, r->n + 1, 1);
+	h.pass = arena_calloc(t->a, r->n + 1, 1);
 	for (i = 0; i < r->nsc && rc == 0; i++) {
 		h.sc = &r->sc[i];
 		switch (h.sc->type) {
@@ -524,6 +542,34 @@ rules_eval_one(const struct rules *r, struct task *t, const char *name,
 	    t->msg == NULL || evaluate(r, t, &val, &why) == -1)
 		return -1;
 	*value_r = val[ru - r->v];
+	return 0;
+}
+
+int
+rules_gate_check(struct rules *r, struct task *t, const char **name_r,
+    const char **why_r)
+{
+	double *on, *off;
+	size_t i;
+	int was = r->gate_off;
+
+	*name_r = NULL;
+	r->gate_off = 0;
+	if (evaluate(r, t, &on, why_r) == -1) {
+		r->gate_off = was;
+		return -1;
+	}
+	r->gate_off = 1;
+	if (evaluate(r, t, &off, why_r) == -1) {
+		r->gate_off = was;
+		return -1;
+	}
+	r->gate_off = was;
+	for (i = 0; i < r->n; i++)
+		if (on[i] != off[i]) {
+			*name_r = r->v[i].name;
+			return 1;
+		}
 	return 0;
 }
 

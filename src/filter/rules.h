@@ -119,4 +119,15 @@ int	rules_eval_one(const struct rules *r, struct task *t,
 /* The folder header name for routing ("X-Mxwarden-Folder" by default). */
 void	rules_set_route_header(struct rules *r, const char *name);
 
+/*
+ * The literal gate in front of PCRE2-only patterns (on by default) can
+ * be turned off to measure it or to check it. rules_gate_check
+ * evaluates t->msg with the gate on and off: 0 when every rule value
+ * is the same, 1 when one differs (*name_r: that rule, borrowed), -1
+ * on error (*why_r). Not thread safe: r must not be in use.
+ */
+void	rules_set_gate(struct rules *r, int on);
+int	rules_gate_check(struct rules *r, struct task *t,
+    const char **name_r, const char **why_r);
+
 #endif

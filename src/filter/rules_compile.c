@@ -435,7 +435,8 @@ rules_compile(struct rules *r, char **why_r)
 			push(&r->sc[ru->scope].ids, &r->sc[ru->scope].nids, i);
 	}
 	for (i = 0; i < r->nsc; i++) {
-		if (compile_scope(r, &r->sc[i], why_r) == -1)
+		if (compile_scope(r, &r->sc[i], why_r) == -1 ||
+		    rules_gate_build(r, &r->sc[i], why_r) == -1)
 			return -1;
 		if (r->sc[i].db != NULL && hs_alloc_scratch(r->sc[i].db,
 		    &r->proto) != HS_SUCCESS) {

@@ -82,6 +82,10 @@ struct scope {
 	size_t		 npcre;
 	size_t		*neg;		/* header: !~ and if-unset rules */
 	size_t		 nneg;
+	/* Literal gate of the PCRE2-only rules (rules_gate.c). */
+	hs_database_t	*gdb;
+	size_t		*gid;		/* literal id -> position in pcre */
+	unsigned char	*gfix;		/* pcre position -> 1: no gate */
 };
 
 struct rules {
@@ -97,6 +101,7 @@ struct rules {
 	char		*route_header;
 	char		*cache_dir;	/* NULL: no database cache */
 	size_t		 ncached;	/* databases loaded from it */
+	int		 gate_off;	/* rules_set_gate(r, 0) */
 	/* Hyperscan scratch pool: one per concurrent caller. */
 	pthread_mutex_t	 mu;
 	hs_scratch_t	*proto;
@@ -132,6 +137,19 @@ int	rules_eval_date(const char *p, size_t len, long long *t_r);
 /* rules_compile.c */
 int	rules_compile(struct rules *r, char **why_r);
 hs_scratch_t *rules_scratch_get(struct rules *r);
+
+/* rules_gate.c */
+/*
+ * Literals (lower case, NUL-terminated, caller frees each and the
+ * vector) one of which every match of re must contain; -1 when the
+ * pattern's syntax is not understood well enough to tell.
+ */
+int	rules_gate_literals(const char *re, unsigned rf, char ***lit_r,
+    size_t *n_r);
+int	rules_gate_build(struct rules *r, struct scope *sc, char **why_r);
+/* pass[i] = 1 unless sc->pcre[i] cannot match p (no gate: all 1). */
+int	rules_gate_scan(const struct rules *r, const struct scope *sc,
+    hs_scratch_t *s, const char *p, size_t len, unsigned char *pass);
 
 /* rules_cache.c */
 void	rules_cache_key(const char *const *ex, const unsigned *fl,
