@@ -24,15 +24,20 @@ static const struct {
 } cases[] = {
 	{ "viagra", 0, "viagra" },
 	{ "Cheap\\s+Meds", RF_I, "cheap" },
-	{ "abc?de", 0, NULL },		/* "ab", "de": too short */
-	{ "abcd?efg", 0, "abc" },
-	{ "fooo?barbaz", 0, "barbaz" },
-	{ "(?:hello|world)x", 0, "hello|world" },
-	{ "(?:hello|wo)x", 0, NULL },	/* one branch has no literal */
-	{ "(?:hello|world)?xyz", 0, "xyz" },
+	{ "abc?de", 0, "abcde|abde" },
+	{ "ab.d?efg", 0, "defg|efg" },
+	{ "ab.c*d", 0, NULL },
+	{ "fooo?barbaz", 0, "fooobarbaz|foobarbaz" },
+	{ "(?:hello|world)x", 0, "hellox|worldx" },
+	{ "(?:hello|w.)x", 0, NULL },	/* one branch has no literal */
+	{ "e-?mai?l", RF_I, "e-mail|e-mal|email|emal" },
+	{ "ad+res+e?", 0, "dres" },
+	{ "l[io]st\\s", 0, "list|lost" },
+	{ "(?:hello|world)?xyz", 0, "helloxyz|worldxyz|xyz" },
 	{ "(?:foo){0,3}", 0, NULL },
 	{ "(?:foobar){2,3}", 0, "foobar" },
-	{ "(?<!that\\s)your (?:imag(?:es|ing)|pics)", RF_I, "your " },
+	{ "(?<!that\\s)your (?:imag(?:es|ing)|pics)", RF_I,
+	    "your images|your imaging|your pics" },
 	{ "(?=secret)\\w+", 0, NULL },
 	{ "(?!secret)foo\\.com", 0, "foo.com" },
 	{ "x(?i)abcd", 0, "xabcd" },
@@ -40,7 +45,8 @@ static const struct {
 	{ "abcd", RF_X, NULL },
 	{ "\\Qabcd\\E", 0, NULL },
 	{ "a{,3}bcd", 0, NULL },	/* PCRE2 versions differ on {,n} */
-	{ "[abc]defg[^]x]hij", 0, "defg" },
+	{ "[abc]defg[^]x]hij", 0, "adefg|bdefg|cdefg" },
+	{ "[a-c]defg", 0, "defg" },
 	{ "^subject: money$", RF_M, "subject: money" },
 	{ "\\bpass[-\\s_]?word\\b", RF_I, "pass" },
 	{ "(a)(b)\\2cdef", 0, "cdef" },

@@ -22,7 +22,9 @@
 
 #define GATE_LIT_MIN	3	/* shorter literals gate nothing useful */
 #define GATE_LIT_MAX	32	/* a run is cut to this (still required) */
-#define GATE_SET_MAX	64	/* literals in one pattern's set */
+#define GATE_SET_MAX	128	/* literals in one pattern's set */
+#define GATE_EXACT_MAX	32	/* strings in an exact set */
+#define GATE_CLASS_MAX	6	/* characters of a class taken exactly */
 #define GATE_DEPTH_MAX	64	/* group nesting */
 
 /* An OR-set of literals; n == 0: no requirement known. */
@@ -89,19 +91,69 @@ lset_consider(struct lset *best, struct lset *cand)
 	cand->n = 0;
 }
 
-/* A finished literal run becomes a one-literal candidate. */
+/* Add a copy of p[0..len) to s unless it is there. */
 static void
-run_commit(struct buf *run, struct lset *best)
+lset_add(struct lset *s, const char *p, size_t len)
 {
-	struct lset one = { NULL, 0 };
+	size_t i;
 
-	if (run->len >= GATE_LIT_MIN) {
-		one.v = xcalloc(1, sizeof(*one.v));
-		one.v[0] = xstrndup(run->p, run->len);
-		one.n = 1;
-		lset_consider(best, &one);
-	}
-	buf_reset(run);
+	for (i = 0; i < s->n; i++)
+		if (strlen(s->v[i]) == len && memcmp(s->v[i], p, len) == 0)
+			return;
+	s->v = xreallocarray(s->v, s->n + 1, sizeof(*s->v));
+	s->v[s->n++] = xstrndup(p, len);
+}
+
+/* What a string must contain when it is one of s: s, if long enough. */
+static void
+commit(struct lset *acc, struct lset *best)
+{
+	struct lset cand = { NULL, 0 };
+	size_t i;
+
+	if (acc->n > 0 && lset_min(acc) >= GATE_LIT_MIN)
+		for (i = 0; i < acc->n; i++)
+			lset_add(&cand, acc->v[i], strlen(acc->v[i]));
+	lset_consider(best, &cand);
+	lset_clear(acc);
+	lset_add(acc, "", 0);
+}
+
+/*
+ * acc becomes acc followed by x (every pair). When that grows too
+ * large, acc is committed to best and restarted as x; returns -1 then
+ * (acc no longer tells the whole text).
+ */
+static int
+append(struct lset *acc, const struct lset *x, struct lset *best)
+{
+	struct lset out = { NULL, 0 };
+	size_t i, j, la, lx;
+	char tmp[2 * GATE_LIT_MAX + 1];
+
+	if (acc->n * x->n > GATE_EXACT_MAX)
+		goto restart;
+	for (i = 0; i < acc->n; i++)
+		for (j = 0; j < x->n; j++) {
+			la = strlen(acc->v[i]);
+			lx = strlen(x->v[j]);
+			if (la + lx > GATE_LIT_MAX) {
+				lset_clear(&out);
+				goto restart;
+			}
+			memcpy(tmp, acc->v[i], la);
+			memcpy(tmp + la, x->v[j], lx);
+			lset_add(&out, tmp, la + lx);
+		}
+	lset_clear(acc);
+	*acc = out;
+	return 0;
+restart:
+	commit(acc, best);
+	lset_clear(acc);
+	for (i = 0; i < x->n; i++)
+		lset_add(acc, x->v[i], strlen(x->v[i]));
+	return -1;
 }
 
 /*
@@ -146,20 +198,38 @@ quantifier(struct gparse *g, long *min_r, long *max_r)
 	return 1;
 }
 
-/* Skip a character class at g->p ('['); it matches one character. */
+/*
+ * A character class at g->p ('['): a few plain characters give an
+ * exact set, anything else (ranges, negation, escapes of letters,
+ * POSIX names) one unknown character (x->s empty).
+ */
 static void
-skip_class(struct gparse *g)
+char_class(struct gparse *g, struct lset *x, int *exact_r)
 {
 	const char *p = g->p + 1;
+	char c;
+	int plain = 1;
 
-	if (*p == '^')
+	*exact_r = 0;
+	if (*p == '^') {
+		plain = 0;
 		p++;
-	if (*p == ']')
+	}
+	if (*p == ']') {
+		plain = 0;
 		p++;
+	}
 	for (; *p != '\0' && *p != ']'; p++) {
-		if (*p == '\\' && p[1] != '\0')
+		if (*p == '\\' && p[1] != '\0') {
 			p++;
-		else if (p[0] == '[' && p[1] == ':') {
+			if (isalnum((unsigned char)*p) ||
+			    (unsigned char)*p >= 0x80)
+				plain = 0;
+			else if (plain) {
+				c = (char)lower((unsigned char)*p);
+				lset_add(x, &c, 1);
+			}
+		} else if (p[0] == '[' && p[1] == ':') {
 			const char *e = strstr(p + 2, ":]");
 
 			if (e == NULL) {
@@ -167,6 +237,13 @@ skip_class(struct gparse *g)
 				return;
 			}
 			p = e + 1;
+			plain = 0;
+		} else if (*p == '-' || *p == '[' ||
+		    (unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
+			plain = 0;
+		else if (plain) {
+			c = (char)lower((unsigned char)*p);
+			lset_add(x, &c, 1);
 		}
 	}
 	if (*p != ']') {
@@ -174,6 +251,10 @@ skip_class(struct gparse *g)
 		return;
 	}
 	g->p = p + 1;
+	if (plain && x->n > 0 && x->n <= GATE_CLASS_MAX)
+		*exact_r = 1;
+	else
+		lset_clear(x);
 }
 
 /*
@@ -233,15 +314,33 @@ escape(struct gparse *g)
 	return -1;
 }
 
-static void	alternation(struct gparse *g, struct lset *out);
+/*
+ * What a part of a pattern matches: exactly one of the strings of s
+ * (exact), or else some text containing one of them (s.n == 0: nothing
+ * known).
+ */
+struct info {
+	struct lset	s;
+	int		exact;
+};
+
+static void	alternation(struct gparse *g, struct info *out);
+
+static void
+info_set(struct info *x, int exact, const char *p, size_t len)
+{
+	x->exact = exact;
+	if (p != NULL)
+		lset_add(&x->s, p, len);
+}
 
 /*
- * A group at g->p ('('): its requirement in *s, or none for a
- * lookaround. Returns 0 for a group that matches nothing at all
+ * A group at g->p ('('): what it matches in *x; a lookaround matches
+ * the empty string. Returns 0 for a group that is no atom at all
  * (option setting, comment), 1 otherwise.
  */
 static int
-group(struct gparse *g, struct lset *s)
+group(struct gparse *g, struct info *x)
 {
 	const char *p = g->p + 1;
 	int look = 0;
@@ -301,106 +400,160 @@ group(struct gparse *g, struct lset *s)
 		g->bad = 1;
 		return 1;
 	}
-	alternation(g, s);
+	alternation(g, x);
 	g->depth--;
 	if (*g->p != ')') {
 		g->bad = 1;
 		return 1;
 	}
 	g->p++;
-	if (look)
-		lset_clear(s);	/* zero-width; negative ones require nothing */
+	if (look) {
+		/* Zero-width; a negative one requires nothing. */
+		lset_clear(&x->s);
+		info_set(x, 1, "", 0);
+	}
 	return 1;
 }
 
-/* One branch: the strongest requirement among its parts. */
-static void
-sequence(struct gparse *g, struct lset *best)
+/* One atom at g->p; returns 0 when there is none (see group). */
+static int
+atom(struct gparse *g, struct info *x)
 {
-	struct buf run = BUF_INIT;
-	struct lset s = { NULL, 0 };
-	long min, max;
+	char ch;
 	int c;
 
-	while (!g->bad && *g->p != '\0' && *g->p != '|' && *g->p != ')') {
-		if (*g->p == '(') {
-			if (group(g, &s) == 0)
-				continue;
-			run_commit(&run, best);
-			if (quantifier(g, &min, &max) && min == 0)
-				lset_clear(&s);
-			lset_consider(best, &s);
-			lset_clear(&s);
-			continue;
-		}
-		if (*g->p == '[' || *g->p == '.') {
-			if (*g->p == '[')
-				skip_class(g);
-			else
-				g->p++;
+	memset(x, 0, sizeof(*x));
+	switch (*g->p) {
+	case '(':
+		return group(g, x);
+	case '[':
+		char_class(g, &x->s, &x->exact);
+		return 1;
+	case '.':
+		g->p++;
+		return 1;
+	case '^':
+	case '$':
+		g->p++;
+		info_set(x, 1, "", 0);
+		return 1;
+	case '*':
+	case '+':
+	case '?':
+	case '{':
+		g->bad = 1;
+		return 1;
+	case '\\':
+		c = escape(g);
+		break;
+	default:
+		c = (unsigned char)*g->p++;
+		if (c >= 0x80)
 			c = -1;
-		} else if (*g->p == '\\')
-			c = escape(g);
-		else if (*g->p == '^' || *g->p == '$') {
-			g->p++;
-			c = 0;
-		} else if (strchr("*+?{", *g->p) != NULL) {
-			g->bad = 1;
-			break;
-		} else {
-			c = (unsigned char)*g->p++;
-			if (c >= 0x80)
-				c = -1;
-		}
-		if (g->bad)
-			break;
-		if (c <= 0) {
-			/* Unknown text or an assertion ends the run. */
-			run_commit(&run, best);
-			(void)quantifier(g, &min, &max);
-			continue;
-		}
-		if (!quantifier(g, &min, &max)) {
-			if (run.len < GATE_LIT_MAX)
-				buf_addc(&run, lower(c));
-			continue;
-		}
-		if (min > 0 && run.len < GATE_LIT_MAX)
-			buf_addc(&run, lower(c));
-		run_commit(&run, best);
+		break;
 	}
-	run_commit(&run, best);
-	buf_free(&run);
+	if (c == 0)
+		info_set(x, 1, "", 0);
+	else if (c > 0) {
+		ch = (char)lower(c);
+		info_set(x, 1, &ch, 1);
+	}
+	return 1;
 }
 
-/* Branches separated by '|': every branch must bring a literal. */
+/*
+ * One branch. acc holds the exact strings of the current run of exact
+ * atoms; a run that ends (an unknown atom, a repeat) is committed as a
+ * candidate, and the strongest candidate is the branch's requirement.
+ */
 static void
-alternation(struct gparse *g, struct lset *out)
+sequence(struct gparse *g, struct info *out)
 {
-	struct lset br = { NULL, 0 };
-	int none = 0;
+	struct lset acc = { NULL, 0 }, best = { NULL, 0 };
+	struct info x;
+	long min, max;
+	int exact = 1;
+
+	lset_add(&acc, "", 0);
+	while (!g->bad && *g->p != '\0' && *g->p != '|' && *g->p != ')') {
+		if (atom(g, &x) == 0)
+			continue;
+		if (!g->bad)
+			(void)quantifier(g, &min, &max);
+		if (g->bad) {
+			lset_clear(&x.s);
+			break;
+		}
+		if (!x.exact || (min == 0 && max != 1)) {
+			commit(&acc, &best);
+			exact = 0;
+			if (!x.exact && min > 0)
+				lset_consider(&best, &x.s);
+			lset_clear(&x.s);
+			continue;
+		}
+		if (min == 0)
+			lset_add(&x.s, "", 0);		/* X? */
+		if (append(&acc, &x.s, &best) == -1)
+			exact = 0;
+		if (max != 1) {
+			/* X+, X{n,m}: the text goes on with one more X. */
+			commit(&acc, &best);
+			(void)append(&acc, &x.s, &best);
+			exact = 0;
+		}
+		lset_clear(&x.s);
+	}
+	if (exact && !g->bad) {
+		out->exact = 1;
+		out->s = acc;
+		lset_clear(&best);
+		return;
+	}
+	commit(&acc, &best);
+	lset_clear(&acc);
+	out->exact = 0;
+	out->s = best;
+}
+
+/* Branches separated by '|'. */
+static void
+alternation(struct gparse *g, struct info *out)
+{
+	struct info br;
+	struct lset all = { NULL, 0 }, need = { NULL, 0 };
+	int exact = 1, none = 0;
 	size_t i;
 
 	for (;;) {
 		sequence(g, &br);
-		if (br.n == 0 || none || out->n + br.n > GATE_SET_MAX)
+		if (!br.exact)
+			exact = 0;
+		if (br.s.n == 0 || lset_min(&br.s) < GATE_LIT_MIN)
 			none = 1;
-		else {
-			out->v = xreallocarray(out->v, out->n + br.n,
-			    sizeof(*out->v));
-			for (i = 0; i < br.n; i++)
-				out->v[out->n++] = br.v[i];
-			free(br.v);
-			br.v = NULL;
-			br.n = 0;
+		for (i = 0; i < br.s.n; i++) {
+			if (br.exact)
+				lset_add(&all, br.s.v[i], strlen(br.s.v[i]));
+			if (!none)
+				lset_add(&need, br.s.v[i],
+				    strlen(br.s.v[i]));
 		}
-		lset_clear(&br);
+		lset_clear(&br.s);
 		if (g->bad || *g->p != '|')
 			break;
 		g->p++;
 	}
-	if (none || g->bad)
-		lset_clear(out);
+	memset(out, 0, sizeof(*out));
+	if (!g->bad && exact && all.n <= GATE_EXACT_MAX) {
+		out->exact = 1;
+		out->s = all;
+		lset_clear(&need);
+		return;
+	}
+	lset_clear(&all);
+	if (none || g->bad || need.n > GATE_SET_MAX)
+		lset_clear(&need);
+	out->s = need;
 }
 
 int
@@ -408,19 +561,20 @@ rules_gate_literals(const char *re, unsigned rf, char ***lit_r,
     size_t *n_r)
 {
 	struct gparse g = { re, 0, 0 };
-	struct lset s = { NULL, 0 };
+	struct info x;
 
 	*lit_r = NULL;
 	*n_r = 0;
 	if ((rf & RF_X) != 0)
 		return -1;
-	alternation(&g, &s);
-	if (g.bad || *g.p != '\0' || s.n == 0) {
-		lset_clear(&s);
+	alternation(&g, &x);
+	if (g.bad || *g.p != '\0' || x.s.n == 0 ||
+	    lset_min(&x.s) < GATE_LIT_MIN) {
+		lset_clear(&x.s);
 		return -1;
 	}
-	*lit_r = s.v;
-	*n_r = s.n;
+	*lit_r = x.s.v;
+	*n_r = x.s.n;
 	return 0;
 }
 
