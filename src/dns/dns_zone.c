@@ -429,6 +429,24 @@ hex_tokens(const struct tok *t, size_t n, struct buf *w, const char **why_r)
 	return 0;
 }
 
+/* Base64 data split over tokens (DNSKEY keys, RRSIG signatures). */
+static int
+b64_tokens(const struct tok *t, size_t n, struct buf *w, const char *bad,
+    const char **why_r)
+{
+	struct buf b64 = BUF_INIT;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		buf_add(&b64, t[i].p, t[i].len);
+	rc = b64_decode(b64.p == NULL ? "" : b64.p, b64.len, w);
+	buf_free(&b64);
+	if (rc == -1)
+		*why_r = bad;
+	return rc;
+}
+
 static int
 nums(const struct tok *t, size_t n, const unsigned long long *max,
     unsigned long long *v, const char **why_r)
@@ -494,12 +512,9 @@ rrsig_wire(const struct tok *t, size_t n, const char *origin, struct buf *w,
 {
 	static const unsigned long long m[] = { 255, 255 };
 	unsigned long long v[2], tag;
-	struct buf b64 = BUF_INIT;
 	char tmp[24];
 	uint16_t covered = 0;
 	uint32_t ttl, exp, inc;
-	size_t i;
-	int rc;
 
 	*why_r = "want TYPE ALGORITHM LABELS TTL EXPIRATION INCEPTION "
 	    "KEYTAG SIGNER SIGNATURE";
@@ -527,13 +542,8 @@ rrsig_wire(const struct tok *t, size_t n, const char *origin, struct buf *w,
 	put16(w, (unsigned)tag);
 	if (name_wire(t[7].p, t[7].len, origin, w, why_r) == -1)
 		return -1;
-	for (i = 8; i < n; i++)
-		buf_add(&b64, t[i].p, t[i].len);
-	rc = b64_decode(b64.p, b64.len, w);
-	buf_free(&b64);
-	if (rc == -1)
-		*why_r = "RRSIG: bad base64 signature";
-	return rc;
+	return b64_tokens(t + 8, n - 8, w, "RRSIG: bad base64 signature",
+	    why_r);
 }
 
 /* RFC 3597 5: "\# LENGTH HEX..." for any type. */
@@ -634,9 +644,6 @@ key_wire(uint16_t type, const struct tok *t, size_t n, struct buf *w,
 	static const unsigned long long m8[] = { 255, 255, 255 };
 	static const unsigned long long m16[] = { 65535, 255, 255 };
 	unsigned long long v[3];
-	struct buf b64 = BUF_INIT;
-	size_t i;
-	int rc;
 
 	if (n < 4 || nums(t, 3, type == DNS_T_TLSA ? m8 : m16, v,
 	    why_r) == -1) {
@@ -653,13 +660,7 @@ key_wire(uint16_t type, const struct tok *t, size_t n, struct buf *w,
 	buf_addc(w, (int)v[2]);
 	if (type != DNS_T_DNSKEY)
 		return hex_tokens(t + 3, n - 3, w, why_r);
-	for (i = 3; i < n; i++)
-		buf_add(&b64, t[i].p, t[i].len);
-	rc = b64_decode(b64.p, b64.len, w);
-	buf_free(&b64);
-	if (rc == -1)
-		*why_r = "bad base64 key";
-	return rc;
+	return b64_tokens(t + 3, n - 3, w, "bad base64 key", why_r);
 }
 
 /* RDATA of one record from its presentation tokens into wire form. */
