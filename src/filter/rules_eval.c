@@ -775,7 +775,7 @@ static long
 tag_count(const struct ev_html *h, const char *tag)
 {
 	const char *p = h->p, *e = h->p + h->n, *q, *gt;
-	char name[EV_TAG_MAX], raw[EV_TAG_MAX];
+	char name[EV_TAG_MAX], raw[EV_TAG_MAX + 2];
 	long cnt = -1;
 	int end, len;
 
