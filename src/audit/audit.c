@@ -417,7 +417,11 @@ static const struct audit_check audit_checks[] = {
 	    "draft-brand-indicators-for-message-identification", F,
 	    "BIMI needs p=quarantine or reject (and sp) on the domain."),
 	C1("bimi.svg.profile", "bimi", "SVG Tiny PS logo",
-	    "draft-svg-tiny-ps-abrotman", F, NULL),
+	    "draft-svg-tiny-ps-abrotman", F,
+	    "Export the logo as SVG Tiny 1.2 Portable/Secure: version=\"1.2\" "
+	    "baseProfile=\"tiny-ps\" on <svg>, a <title>, no scripts, no "
+	    "external links, no x/y on <svg>, a square viewBox, at most "
+	    "32 KB; serve it at l= without redirects."),
 	C1("bimi.cert.valid", "bimi", "Mark certificate valid",
 	    "draft-brand-indicators-for-message-identification", W, NULL),
 	C1("rbl.ip.mx", "rbl", "MX addresses not blocklisted",

@@ -254,4 +254,30 @@ struct audit_tlsrpt {
 int	audit_tlsrpt_parse(struct arena *a, const char *text, size_t len,
     struct audit_tlsrpt *r_r);
 
+/*
+ * A BIMI logo: SVG Tiny Portable/Secure (draft-svg-tiny-ps-abrotman).
+ * The checks are the basics mailbox providers reject on: size, no DTD,
+ * root <svg> in the SVG namespace with version="1.2",
+ * baseProfile="tiny-ps" and no x/y, a <title>, no <script>, no event
+ * attributes, no <foreignObject>, no href outside the document. Each
+ * problem is one line; warnings (no or non-square viewBox) do not fail.
+ */
+#define AUDIT_SVG_MAX		32768	/* bytes of a BIMI logo */
+#define AUDIT_SVG_PROBLEMS_MAX	16
+
+struct audit_svg {
+	const char	**problem;	/* fail-level, arena */
+	size_t		 nproblem;
+	const char	**warning;	/* warn-level, arena */
+	size_t		 nwarning;
+};
+
+/*
+ * Check the logo in [p, p+len) (any bytes; never read past len). Always
+ * fills *s_r (arena). Returns 0 when it meets the profile (warnings
+ * possible), -1 when s_r->problem says why not.
+ */
+int	audit_svg_check(struct arena *a, const char *p, size_t len,
+    struct audit_svg *s_r);
+
 #endif

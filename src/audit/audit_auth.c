@@ -3,7 +3,7 @@
  * selection 4.5, syntax 4.6 and 12, the limits of 4.6.4, all 5.1,
  * redirect 6.1, exp 6.2, ptr 5.5), DMARC (RFC 9989 4.7 and 4.10, with
  * RFC 7489 compatibility, report URIs RFC 9990), DKIM keys (RFC 6376
- * 3.6.1, RFC 8301, RFC 8463) and a BIMI record's basic syntax. Records
+ * 3.6.1, RFC 8301, RFC 8463); BIMI is in audit_bimi.c. Records
  * are parsed with the auth modules' own parsers (spf_parse,
  * spf_count_lookups, dmarc_record_parse, dkim_key_parse and the RFC 6376
  * 3.2 tag-list parser, which DMARC's record syntax shares); this file
@@ -918,44 +918,4 @@ audit_dkim(struct audit_ctx *x)
 			    "no DKIM key found");
 	audit_add(x, "dkim.report.fail", AUDIT_SKIP, NULL, "not implemented: "
 	    "needs parsed aggregate reports");
-}
-
-/*
- * BIMI (draft): basic record syntax and the DMARC precondition only.
- */
-void
-audit_bimi(struct audit_ctx *x)
-{
-	struct dns_answer *ans = audit_q(x, arena_printf(x->a,
-	    "default._bimi.%s", x->domain), DNS_T_TXT);
-	struct dkim_tags tg;
-	const struct dkim_tag *l;
-	struct audit_finding *f;
-	const char **v, *why;
-	size_t n;
-
-	audit_skip(x, "not implemented: the logo and the mark certificate "
-	    "are not fetched", "bimi.svg.profile", "bimi.cert.valid", NULL);
-	n = audit_txts(x, ans, &v);
-	if (n == 0) {
-		audit_skip(x, "no BIMI record", "bimi.record.syntax",
-		    "bimi.dmarc.precondition", NULL);
-		return;
-	}
-	f = audit_add(x, "bimi.record.syntax", AUDIT_PASS, NULL,
-	    "v=BIMI1 record with an https logo");
-	audit_ev_ans(x, f, ans);
-	if (n > 1 || strncmp(v[0], "v=BIMI1", 7) != 0 ||
-	    dkim_tags_parse(x->a, v[0], strlen(v[0]), &tg, &why) == -1)
-		audit_add(x, "bimi.record.syntax", AUDIT_NOT_MET, NULL,
-		    "%s", n > 1 ? "several records" : "not a v=BIMI1 tag "
-		    "list");
-	else if ((l = dkim_tags_get(&tg, "l")) != NULL && l->value_len > 0 &&
-	    (l->value_len < 8 || strncmp(l->value, "https://", 8) != 0))
-		audit_add(x, "bimi.record.syntax", AUDIT_NOT_MET, NULL,
-		    "l= is not an https URL");
-	audit_add(x, "bimi.dmarc.precondition", x->dmarc_enforced ?
-	    AUDIT_PASS : AUDIT_NOT_MET, NULL, x->dmarc_enforced ?
-	    "DMARC p and sp are quarantine or reject" : "DMARC is not "
-	    "enforced: mailbox providers will not show the logo");
 }

@@ -13,6 +13,7 @@
 
 #include "audit/audit.h"
 #include "dns/dns.h"
+#include "lib/buf.h"
 
 /* dnssec.rrsig.expiry warns below this (CHECKS.md: 72 hours). */
 #define AUDIT_RRSIG_MIN_S	(72 * 3600)
@@ -168,6 +169,36 @@ size_t	audit_txts(struct audit_ctx *x, const struct dns_answer *ans,
 int	audit_name_match(const char *pat, const char *name);
 /* Is the address private, loopback, link-local or reserved? */
 int	audit_addr_is_special(const struct audit_addr *ad);
+
+/* One HTTPS GET (audit_sts.c). */
+struct audit_fetch {
+	struct buf	 body;		/* caller frees (buf_free) */
+	size_t		 max;		/* body cap, set by the caller */
+	int		 is_truncated;	/* the body was over max */
+	long		 status;	/* HTTP status, 0 if none */
+	const char	*ctype;		/* Content-Type or NULL (arena) */
+	const char	*location;	/* a redirect target, not followed */
+	const char	*why;		/* transport failure or NULL */
+	int		 is_timeout;
+};
+
+/*
+ * GET https://host[:port]path as a sending MTA or a mailbox provider
+ * would: https only, no redirects followed, at most f->max body bytes,
+ * the audit timeout, the certificate checked for host (plus --ca-file).
+ * The connection goes to addr only (--https-port replaces the port);
+ * libcurl never resolves host itself. f is zeroed by the caller except
+ * for max; results land in f.
+ */
+void	audit_fetch(struct audit_ctx *x, const char *host, unsigned port,
+    const char *path, const char *addr, struct audit_fetch *f);
+/*
+ * The address to fetch host from: --https-addr, else the first A or
+ * AAAA record from our resolver (answers added to f's evidence). NULL
+ * when host has none. Arena or borrowed.
+ */
+const char *audit_https_addr(struct audit_ctx *x, const char *host,
+    struct audit_finding *f);
 
 /* One SMTP connection of a probe (audit_smtp.c). */
 struct audit_conn {

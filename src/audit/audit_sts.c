@@ -248,25 +248,16 @@ audit_tlsrpt_parse(struct arena *a, const char *text, size_t len,
 }
 
 /*
- * The fetch.
+ * The HTTPS fetch, shared with the BIMI logo and certificate fetch
+ * (audit_bimi.c).
  */
-struct fetch {
-	struct buf	 body;
-	int		 is_truncated;
-	long		 status;
-	const char	*ctype;
-	const char	*location;
-	const char	*why;
-	int		 is_timeout;
-};
-
 static size_t
 on_data(char *p, size_t size, size_t n, void *arg)
 {
-	struct fetch *f = arg;
+	struct audit_fetch *f = arg;
 	size_t len = size * n;
 
-	if (f->body.len + len > AUDIT_POLICY_MAX) {
+	if (f->body.len + len > f->max) {
 		f->is_truncated = 1;
 		return 0;
 	}
@@ -292,15 +283,30 @@ curl_start(void)
 }
 
 static void
-fetch_policy(struct audit_ctx *x, const char *addr, struct fetch *f)
+fetch_info(struct audit_ctx *x, CURL *h, struct audit_fetch *f)
+{
+	char *s = NULL;
+
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &f->status);
+	if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &s) == CURLE_OK &&
+	    s != NULL)
+		f->ctype = arena_strdup(x->a, s);
+	s = NULL;
+	if (curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &s) == CURLE_OK &&
+	    s != NULL)
+		f->location = arena_strdup(x->a, s);
+}
+
+void
+audit_fetch(struct audit_ctx *x, const char *host, unsigned port,
+    const char *path, const char *addr, struct audit_fetch *f)
 {
 	char err[CURL_ERROR_SIZE] = "";
-	const char *host = arena_printf(x->a, "mta-sts.%s", x->domain);
-	unsigned port = x->o->https_port > 0 ? x->o->https_port : 443;
+	unsigned to = x->o->https_port > 0 ? x->o->https_port : port;
 	unsigned tmo = x->o->timeout_ms > 0 ? x->o->timeout_ms :
 	    AUDIT_TIMEOUT_MS;
+	int v6 = strchr(addr, ':') != NULL;
 	struct curl_slist *res = NULL, *cto = NULL;
-	char *s = NULL;
 	CURLcode rc;
 	CURL *h;
 
@@ -309,15 +315,17 @@ fetch_policy(struct audit_ctx *x, const char *addr, struct fetch *f)
 		f->why = "libcurl failed to start";
 		return;
 	}
-	res = curl_slist_append(NULL, arena_printf(x->a, "%s:443:%s%s%s",
-	    host, strchr(addr, ':') != NULL ? "[" : "", addr,
-	    strchr(addr, ':') != NULL ? "]" : ""));
-	curl_easy_setopt(h, CURLOPT_URL, arena_printf(x->a,
-	    "https://%s/.well-known/mta-sts.txt", host));
+	/* Only addr is ever contacted: curl never resolves host itself. */
+	res = curl_slist_append(NULL, arena_printf(x->a, "%s:%u:%s%s%s",
+	    host, port, v6 ? "[" : "", addr, v6 ? "]" : ""));
+	curl_easy_setopt(h, CURLOPT_URL, port == 443 ? arena_printf(x->a,
+	    "https://%s%s", host, path) : arena_printf(x->a,
+	    "https://%s:%u%s", host, port, path));
 	curl_easy_setopt(h, CURLOPT_RESOLVE, res);
-	if (port != 443) {
+	if (to != port) {
 		cto = curl_slist_append(NULL, arena_printf(x->a,
-		    "%s:443:%s:%u", host, addr, port));
+		    "%s:%u:%s%s%s:%u", host, port, v6 ? "[" : "", addr,
+		    v6 ? "]" : "", to));
 		curl_easy_setopt(h, CURLOPT_CONNECT_TO, cto);
 	}
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
@@ -336,24 +344,16 @@ fetch_policy(struct audit_ctx *x, const char *addr, struct fetch *f)
 		    err[0] != '\0' ? ": " : "", err);
 		f->is_timeout = rc == CURLE_OPERATION_TIMEDOUT;
 	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &f->status);
-	if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &s) == CURLE_OK &&
-	    s != NULL)
-		f->ctype = arena_strdup(x->a, s);
-	s = NULL;
-	if (curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &s) == CURLE_OK &&
-	    s != NULL)
-		f->location = arena_strdup(x->a, s);
+	fetch_info(x, h, f);
 	curl_easy_cleanup(h);
 	curl_slist_free_all(res);
 	curl_slist_free_all(cto);
 }
 
-/* The address to fetch from: --https-addr, else our resolver's. */
-static const char *
-policy_addr(struct audit_ctx *x, struct audit_finding *f)
+const char *
+audit_https_addr(struct audit_ctx *x, const char *host,
+    struct audit_finding *f)
 {
-	const char *host = arena_printf(x->a, "mta-sts.%s", x->domain);
 	struct dns_answer *ans;
 	int t;
 
@@ -414,18 +414,20 @@ policy(struct audit_ctx *x)
 {
 	struct audit_sts_policy p;
 	struct audit_finding *f, *fs;
-	struct fetch fe;
-	const char *addr;
+	struct audit_fetch fe;
+	const char *addr, *host = arena_printf(x->a, "mta-sts.%s",
+	    x->domain);
 	size_t i;
 
 	memset(&fe, 0, sizeof(fe));
+	fe.max = AUDIT_POLICY_MAX;
 	f = audit_add(x, "mtasts.policy.fetch", AUDIT_PASS, NULL, "-");
-	if ((addr = policy_addr(x, f)) == NULL) {
+	if ((addr = audit_https_addr(x, host, f)) == NULL) {
 		audit_add(x, "mtasts.policy.fetch", AUDIT_NOT_MET, NULL,
 		    "mta-sts.%s has no address", x->domain);
 		goto skip;
 	}
-	fetch_policy(x, addr, &fe);
+	audit_fetch(x, host, 443, "/.well-known/mta-sts.txt", addr, &fe);
 	audit_ev(x, f, "GET https://mta-sts.%s/.well-known/mta-sts.txt "
 	    "(%s): HTTP %ld%s%s", x->domain, addr, fe.status,
 	    fe.ctype != NULL ? ", " : "", fe.ctype != NULL ? fe.ctype : "");
