@@ -18,6 +18,7 @@
 #include "audit/audit_priv.h"
 #include "dns/dns.h"
 #include "lib/arena.h"
+#include "lib/buf.h"
 
 static struct dns_resolver *res;
 
@@ -504,6 +505,93 @@ test_cipher_class(void **state)
 			    rows[i].want);
 }
 
+/* The SVG Tiny PS checks of a BIMI logo, one rule per row. */
+static void
+test_svg(void **state)
+{
+#define SVG_HEAD "<svg xmlns=\"http://www.w3.org/2000/svg\" " \
+	"xmlns:xlink=\"http://www.w3.org/1999/xlink\" version=\"1.2\" "
+	static const struct {
+		const char	*in;
+		int		 want;
+		size_t		 nwarn;
+		const char	*has;	/* in the first problem or warning */
+	} rows[] = {
+		{ SVG_HEAD "baseProfile=\"tiny-ps\" viewBox=\"0 0 96 96\">"
+		    "<title>Brand</title><use xlink:href=\"#a\"/></svg>", 0,
+		    0, NULL },
+		{ SVG_HEAD "baseProfile=\"tiny-ps\" viewBox=\"0 0 96 48\">"
+		    "<title>Brand</title></svg>", 0, 1, "not square" },
+		{ SVG_HEAD "viewBox=\"0 0 96 96\"><title>B</title></svg>",
+		    -1, 0, "baseProfile" },
+		{ SVG_HEAD "baseProfile=\"tiny\"><title>B</title></svg>", -1,
+		    1, "not \"tiny-ps\"" },
+		{ SVG_HEAD "baseProfile=\"tiny-ps\" viewBox=\"0 0 1 1\">"
+		    "<title>B</title><script>alert(1)</script></svg>", -1, 0,
+		    "<script>" },
+		{ SVG_HEAD "baseProfile=\"tiny-ps\" viewBox=\"0 0 1 1\">"
+		    "<title>B</title><rect onclick=\"x()\"/></svg>", -1, 0,
+		    "onclick" },
+		{ SVG_HEAD "baseProfile=\"tiny-ps\" viewBox=\"0 0 1 1\">"
+		    "<title>B</title><image xlink:href=\"https://e.test/a."
+		    "png\"/></svg>", -1, 0, "https://e.test/a.png" },
+		{ SVG_HEAD "baseProfile=\"tiny-ps\" viewBox=\"0 0 1 1\">"
+		    "<title>B</title><a href=\"http://e.test/\"/></svg>", -1,
+		    0, "external" },
+		{ SVG_HEAD "baseProfile=\"tiny-ps\" viewBox=\"0 0 1 1\">"
+		    "<title>B</title><foreignObject/></svg>", -1, 0,
+		    "foreignObject" },
+		{ SVG_HEAD "baseProfile=\"tiny-ps\" viewBox=\"0 0 1 1\" "
+		    "x=\"0\"><title>B</title></svg>", -1, 0, "x= or y=" },
+		{ SVG_HEAD "baseProfile=\"tiny-ps\" viewBox=\"0 0 1 1\">"
+		    "<desc>B</desc></svg>", -1, 0, "<title>" },
+		{ "<?xml version=\"1.0\"?><!DOCTYPE svg [<!ENTITY a \"aaaa"
+		    "\">]>" SVG_HEAD "baseProfile=\"tiny-ps\"><title>&a;"
+		    "</title></svg>", -1, 0, "DOCTYPE" },
+		{ "<svg version=\"1.2\" baseProfile=\"tiny-ps\"><title>B"
+		    "</title></svg>", -1, 0, "namespace" },
+		{ "<html><body/></html>", -1, 0, "<html>" },
+		{ SVG_HEAD "baseProfile=\"tiny-ps\"><title>", -1, 0,
+		    "well-formed" },
+		{ "", -1, 0, "well-formed" },
+	};
+	struct arena *a = arena_new();
+	struct audit_svg s;
+	const char *first;
+	struct buf big = { 0 };
+	size_t i;
+	int got;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		got = audit_svg_check(a, rows[i].in, strlen(rows[i].in), &s);
+		first = s.nproblem > 0 ? s.problem[0] : s.nwarning > 0 ?
+		    s.warning[0] : "";
+		if (got != rows[i].want || s.nwarning != rows[i].nwarn ||
+		    (rows[i].has != NULL && strstr(first, rows[i].has) ==
+		    NULL) || (got == -1) != (s.nproblem > 0))
+			fail_msg("svg %zu: got %d, %zu problems, %zu warnings "
+			    "(%s), want %d, %zu warnings (%s)", i, got,
+			    s.nproblem, s.nwarning, first, rows[i].want,
+			    rows[i].nwarn, rows[i].has != NULL ? rows[i].has :
+			    "");
+	}
+	/* Over 32 KiB: refused whatever it holds (a valid logo, padded). */
+	buf_adds(&big, SVG_HEAD "baseProfile=\"tiny-ps\" viewBox=\"0 0 1 1"
+	    "\"><title>B</title><desc>");
+	while (big.len <= AUDIT_SVG_MAX)
+		buf_adds(&big, "padding padding padding padding ");
+	buf_adds(&big, "</desc></svg>");
+	got = audit_svg_check(a, big.p, big.len, &s);
+	if (got != -1 || s.nproblem != 1 || strstr(s.problem[0],
+	    "over the") == NULL)
+		fail_msg("oversize: got %d (%s), want -1 (over the limit)",
+		    got, s.nproblem > 0 ? s.problem[0] : "");
+	buf_free(&big);
+	arena_free(&a);
+#undef SVG_HEAD
+}
+
 int
 main(void)
 {
@@ -515,6 +603,7 @@ main(void)
 		cmocka_unit_test(test_smtp_reply),
 		cmocka_unit_test(test_sts_parsers),
 		cmocka_unit_test(test_cipher_class),
+		cmocka_unit_test(test_svg),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
