@@ -98,7 +98,6 @@ rules_free(struct rules **rp)
 		free(r->sc[i].pcre);
 		free(r->sc[i].neg);
 		hs_free_database(r->sc[i].gdb);
-		free(r->sc[i].gid);
 		free(r->sc[i].gfix);
 	}
 	for (i = 0; i < r->npool; i++)

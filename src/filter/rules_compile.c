@@ -447,6 +447,18 @@ rules_compile(struct rules *r, char **why_r)
 	return 0;
 }
 
+unsigned
+rules_hs_flags(const struct rules *r, const struct rule *ru)
+{
+	return hs_flags(r, ru);
+}
+
+char *
+rules_hs_expr(const struct rule *ru)
+{
+	return hs_expr(ru);
+}
+
 hs_scratch_t *
 rules_scratch_get(struct rules *r)
 {

@@ -26,6 +26,7 @@
 #define GATE_EXACT_MAX	32	/* strings in an exact set */
 #define GATE_CLASS_MAX	6	/* characters of a class taken exactly */
 #define GATE_DEPTH_MAX	64	/* group nesting */
+#define GATE_PREFILTER_LEN 1000	/* see gate_expr (HS_GROUP_REPEAT_LEN_MAX) */
 
 /* An OR-set of literals; n == 0: no requirement known. */
 struct lset {
@@ -578,59 +579,172 @@ rules_gate_literals(const char *re, unsigned rf, char ***lit_r,
 	return 0;
 }
 
+/* A literal as a caseless Hyperscan expression: (?:l1|l2|...). */
+static void
+lit_expr(struct buf *b, char **v, size_t n)
+{
+	size_t i, j;
+
+	buf_adds(b, "(?:");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_addc(b, '|');
+		for (j = 0; v[i][j] != '\0'; j++)
+			if (isalnum((unsigned char)v[i][j]))
+				buf_addc(b, v[i][j]);
+			else
+				buf_printf(b, "\\x%02x",
+				    (unsigned char)v[i][j]);
+	}
+	buf_addc(b, ')');
+	buf_addc(b, '\0');
+}
+
 /*
- * The scope's gate database: one caseless literal per id, gid[id] the
- * position in sc->pcre of the pattern it gates. gfix[pos] is 1 for a
- * pattern without a gate.
+ * The gate expression of a PCRE2-only rule: its literals; else, for a
+ * long pattern (PCRE2-only because Hyperscan is slow to compile it
+ * exactly), the pattern in Hyperscan's prefilter mode, a superset of
+ * its matches; NULL: no gate. Literals come first: the prefilter form
+ * of the ReplaceTags form rules takes Hyperscan a minute and fires on
+ * nearly every message.
+ */
+static char *
+gate_expr(const struct rules *r, const struct rule *ru, int prefilter,
+    unsigned *fl_r)
+{
+	struct buf b = BUF_INIT;
+	char **v;
+	size_t n, j;
+
+	if (rules_gate_literals(ru->re, ru->rf, &v, &n) == -1) {
+		if (!prefilter || strlen(ru->re) <= GATE_PREFILTER_LEN)
+			return NULL;
+		*fl_r = rules_hs_flags(r, ru) | HS_FLAG_PREFILTER |
+		    HS_FLAG_SINGLEMATCH;
+		return rules_hs_expr(ru);
+	}
+	lit_expr(&b, v, n);
+	for (j = 0; j < n; j++)
+		free(v[j]);
+	free(v);
+	*fl_r = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+	return buf_steal(&b);
+}
+
+static void
+gate_inputs(const struct rules *r, struct scope *sc, const uint32_t *no,
+    size_t nno, const char ***ex_r, unsigned **fl_r, unsigned **id_r,
+    size_t *n_r)
+{
+	const char **ex = xcalloc(sc->npcre + 1, sizeof(*ex));
+	unsigned *fl = xcalloc(sc->npcre + 1, sizeof(*fl));
+	unsigned *id = xcalloc(sc->npcre + 1, sizeof(*id));
+	size_t i, j, n = 0;
+	char *e;
+	int pf;
+
+	for (i = 0; i < sc->npcre; i++) {
+		for (pf = 1, j = 0; j < nno; j++)
+			if (no[j] == i)
+				pf = 0;
+		e = gate_expr(r, &r->v[sc->pcre[i]], pf, &fl[n]);
+		sc->gfix[i] = e == NULL;
+		if (e == NULL)
+			continue;
+		ex[n] = e;
+		id[n++] = (unsigned)i;
+	}
+	*ex_r = ex;
+	*fl_r = fl;
+	*id_r = id;
+	*n_r = n;
+}
+
+static void
+gate_inputs_free(const char **ex, unsigned *fl, unsigned *id, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free((char *)ex[i]);
+	free(ex);
+	free(fl);
+	free(id);
+}
+
+/*
+ * The scope's gate database, id = position in sc->pcre; gfix[pos] is 1
+ * for a pattern without a gate. A prefilter expression Hyperscan
+ * cannot compile falls back to the pattern's literals; those positions
+ * are kept with the database in the cache (rules_cache.c), as the
+ * prefilter compile of the long ReplaceTags patterns takes a minute.
  */
 int
 rules_gate_build(struct rules *r, struct scope *sc, char **why_r)
 {
 	hs_compile_error_t *ce = NULL;
-	const char **lit = NULL;
-	size_t *len = NULL, n = 0, i, j, nl;
-	unsigned *fl = NULL, *id = NULL;
-	char **v;
+	const char **ex;
+	unsigned *fl, *id;
+	uint32_t *no = NULL;
+	size_t nno = 0, n, i;
+	char key[65];
 	int rc;
 
 	sc->gfix = xcalloc(sc->npcre + 1, 1);
-	for (i = 0; i < sc->npcre; i++) {
-		const struct rule *ru = &r->v[sc->pcre[i]];
-
-		if (rules_gate_literals(ru->re, ru->rf, &v, &nl) == -1) {
-			sc->gfix[i] = 1;
+	if (sc->npcre == 0)
+		return 0;
+	gate_inputs(r, sc, NULL, 0, &ex, &fl, &id, &n);
+	rules_cache_key(ex, fl, n, key);
+	gate_inputs_free(ex, fl, id, n);
+	if (r->cache_dir != NULL && rules_cache_get(r->cache_dir, key,
+	    &sc->gdb, &no, &nno) == 0) {
+		for (i = 0; i < nno; i++)
+			if (no[i] >= sc->npcre) {
+				hs_free_database(sc->gdb);
+				sc->gdb = NULL;
+				nno = 0;
+				break;
+			}
+		if (sc->gdb != NULL) {
+			gate_inputs(r, sc, no, nno, &ex, &fl, &id, &n);
+			gate_inputs_free(ex, fl, id, n);
+			goto scratch;
+		}
+	}
+	for (;;) {
+		gate_inputs(r, sc, no, nno, &ex, &fl, &id, &n);
+		rc = n == 0 ? HS_SUCCESS : hs_compile_multi(ex, fl, id,
+		    (unsigned)n, HS_MODE_BLOCK, NULL, &sc->gdb, &ce);
+		if (rc != HS_SUCCESS && ce != NULL && ce->expression >= 0 &&
+		    (size_t)ce->expression < n &&
+		    (fl[ce->expression] & HS_FLAG_PREFILTER) != 0) {
+			no = xreallocarray(no, nno + 1, sizeof(*no));
+			no[nno++] = id[ce->expression];
+			hs_free_compile_error(ce);
+			ce = NULL;
+			gate_inputs_free(ex, fl, id, n);
 			continue;
 		}
-		lit = xreallocarray(lit, n + nl, sizeof(*lit));
-		len = xreallocarray(len, n + nl, sizeof(*len));
-		fl = xreallocarray(fl, n + nl, sizeof(*fl));
-		id = xreallocarray(id, n + nl, sizeof(*id));
-		sc->gid = xreallocarray(sc->gid, n + nl, sizeof(*sc->gid));
-		for (j = 0; j < nl; j++, n++) {
-			lit[n] = v[j];
-			len[n] = strlen(v[j]);
-			fl[n] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
-			id[n] = (unsigned)n;
-			sc->gid[n] = i;
-		}
-		free(v);
+		gate_inputs_free(ex, fl, id, n);
+		break;
 	}
-	rc = 0;
-	if (n > 0 && (hs_compile_lit_multi(lit, fl, id, len, (unsigned)n,
-	    HS_MODE_BLOCK, NULL, &sc->gdb, &ce) != HS_SUCCESS ||
-	    hs_alloc_scratch(sc->gdb, &r->proto) != HS_SUCCESS)) {
-		*why_r = xstrdup("hyperscan: cannot compile the literal "
-		    "gate");
+	if (rc != HS_SUCCESS) {
+		/* Cannot happen for escaped literals; run without a gate. */
 		hs_free_compile_error(ce);
-		rc = -1;
+		memset(sc->gfix, 1, sc->npcre);
+		free(no);
+		return 0;
 	}
-	for (i = 0; i < n; i++)
-		free((char *)lit[i]);
-	free(lit);
-	free(len);
-	free(fl);
-	free(id);
-	return rc;
+	if (r->cache_dir != NULL && sc->gdb != NULL)
+		rules_cache_put(r->cache_dir, key, sc->gdb, no, nno);
+scratch:
+	free(no);
+	if (sc->gdb != NULL && hs_alloc_scratch(sc->gdb, &r->proto) !=
+	    HS_SUCCESS) {
+		*why_r = xstrdup("hyperscan: cannot allocate gate scratch");
+		return -1;
+	}
+	return 0;
 }
 
 struct gate_ctx {
@@ -647,7 +761,7 @@ on_gate(unsigned id, unsigned long long from, unsigned long long to,
 	(void)from;
 	(void)to;
 	(void)flags;
-	g->pass[g->sc->gid[id]] = 1;
+	g->pass[id] = 1;
 	return 0;
 }
 

@@ -84,7 +84,6 @@ struct scope {
 	size_t		 nneg;
 	/* Literal gate of the PCRE2-only rules (rules_gate.c). */
 	hs_database_t	*gdb;
-	size_t		*gid;		/* literal id -> position in pcre */
 	unsigned char	*gfix;		/* pcre position -> 1: no gate */
 };
 
@@ -137,6 +136,9 @@ int	rules_eval_date(const char *p, size_t len, long long *t_r);
 /* rules_compile.c */
 int	rules_compile(struct rules *r, char **why_r);
 hs_scratch_t *rules_scratch_get(struct rules *r);
+/* A rule's Hyperscan flags and expression (caller frees). */
+unsigned rules_hs_flags(const struct rules *r, const struct rule *ru);
+char	*rules_hs_expr(const struct rule *ru);
 
 /* rules_gate.c */
 /*
