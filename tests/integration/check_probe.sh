@@ -3,7 +3,7 @@
 # on 127.0.0.1: one private Postfix instance with an smtpd listener per
 # certificate case (valid, expiring in a day, wrong host name,
 # self-signed, 1024-bit key, no STARTTLS), nginx serving MTA-STS
-# policies over HTTPS (one behind a redirect), certificates from a test
+# policies and BIMI logos over HTTPS (one behind a redirect), certificates from a test
 # CA made here with openssl, and the domains in a zone file written here
 # (DANE TLSA records included). The clock the audit sees (--now) is set
 # three days ahead, so the one-day certificate has expired and the
@@ -64,7 +64,7 @@ leaf soon mx-soon.probe.test rsa:3072 10
 leaf h other-name.test rsa:3072 365
 leaf w mx-w.probe.test rsa:1024 365
 openssl ecparam -name prime256v1 -out "$C/p256.param"
-leaf sts "mta-sts.v.probe.test,DNS:mta-sts.h.probe.test,DNS:mta-sts.r.probe.test" \
+leaf sts "mta-sts.v.probe.test,DNS:mta-sts.h.probe.test,DNS:mta-sts.r.probe.test,DNS:bimi.probe.test" \
     "ec:$C/p256.param" 365
 openssl req -x509 -newkey rsa:3072 -nodes -keyout "$C/s.key" \
     -out "$C/s.pem" -days 365 -subj "/CN=mx-s.probe.test" \
@@ -175,6 +175,27 @@ printf 'version: STSv1\r\nmode: enforce\r\nmx: mx-v.probe.test\r\nmax_age: 60480
     >"$NG/www/mta-sts.v.probe.test/.well-known/mta-sts.txt"
 printf 'version: STSv1\nmode: enforce\nmx: *.probe.test\nmax_age: 86400\n' \
     >"$NG/www/mta-sts.h.probe.test/.well-known/mta-sts.txt"
+# BIMI logos: one SVG Tiny PS, one breaking several rules, one over
+# 32 KiB; a PEM document stands in for the mark certificate.
+mkdir -p "$NG/www/bimi.probe.test"
+cat >"$NG/www/bimi.probe.test/good.svg" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" version="1.2" baseProfile="tiny-ps" viewBox="0 0 64 64">
+<title>Probe</title><rect width="64" height="64" fill="#204080"/>
+</svg>
+EOF
+cat >"$NG/www/bimi.probe.test/bad.svg" <<'EOF'
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" version="1.2" baseProfile="tiny" viewBox="0 0 64 32">
+<title>Probe</title><script>alert(1)</script>
+<image xlink:href="https://tracker.example/p.png" width="1" height="1"/>
+</svg>
+EOF
+{
+	head -2 "$NG/www/bimi.probe.test/good.svg"
+	printf '<desc>%s</desc>\n' "$(head -c 40000 /dev/zero | tr '\0' x)"
+	tail -2 "$NG/www/bimi.probe.test/good.svg"
+} >"$NG/www/bimi.probe.test/big.svg"
+cp "$C/v.pem" "$NG/www/bimi.probe.test/cert.pem"
 chmod -R a+rX "$NG"
 cat >"$NG/nginx.conf" <<EOF
 worker_processes 1;
@@ -187,7 +208,8 @@ http {
 	client_body_temp_path $NG/tmp;
 	server {
 		listen 127.0.0.1:$HP ssl;
-		server_name mta-sts.v.probe.test mta-sts.h.probe.test;
+		server_name mta-sts.v.probe.test mta-sts.h.probe.test
+		    bimi.probe.test;
 		ssl_certificate $C/sts.pem;
 		ssl_certificate_key $C/sts.key;
 		root $NG/www/\$host;
@@ -213,7 +235,7 @@ NG_PID=$(cat "$NG/nginx.pid")
 Z="$WORK/probe.zone"
 {
 	echo '$TTL 300'
-	for d in v e soon h w s n r multi closed g p q o; do
+	for d in v e soon h w s n r multi closed g p q o bv bb bo; do
 		echo "$d.probe.test. SOA ns.probe.test. h.probe.test. 1 7200 3600 1209600 3600"
 		echo "$d.probe.test. TXT \"v=spf1 -all\""
 		echo "_dmarc.$d.probe.test. TXT \"v=DMARC1; p=reject\""
@@ -230,6 +252,11 @@ Z="$WORK/probe.zone"
 		echo "mta-sts.$d.probe.test. A 127.0.0.1"
 		echo "_smtp._tls.$d.probe.test. TXT \"v=TLSRPTv1; rua=mailto:t@v.probe.test\""
 	done
+	L=https://bimi.probe.test
+	echo "default._bimi.bv.probe.test. TXT \"v=BIMI1; l=$L/good.svg; a=$L/cert.pem\""
+	echo "default._bimi.bb.probe.test. TXT \"v=BIMI1; l=$L/bad.svg;\""
+	echo "default._bimi.bo.probe.test. TXT \"v=BIMI1; l=$L/big.svg\""
+	echo "bimi.probe.test. A 127.0.0.1"
 	echo "_25._tcp.mx-v.probe.test. TLSA 3 1 1 $TLSA_V"
 	echo "_25._tcp.mx-h.probe.test. TLSA 3 1 1 $TLSA_OTHER"
 	echo "_25._tcp.mx-h.probe.test. TLSA 1 0 1 $TLSA_OTHER"
@@ -355,6 +382,23 @@ audit o.probe.test --smtp-rcpt-tests --no-tls-scan
 want o.probe.test smtp.relay.closed fail "unrelated.example>: 250"
 want o.probe.test smtp.tls.ciphers skip "--no-tls-scan"
 grep -q 'DATA' "$PF_DIR/postfix.log" && bad "a probe sent DATA"
+
+# BIMI: the logo fetched from l= (127.0.0.1 only) and checked.
+audit bv.probe.test
+want bv.probe.test bimi.record.syntax pass
+want bv.probe.test bimi.svg.profile pass "HTTP 200"
+want bv.probe.test bimi.cert.valid info "a PEM chain of 1 certificate"
+want bv.probe.test bimi.cert.valid info "not validated"
+audit bb.probe.test
+want bb.probe.test bimi.svg.profile fail 'baseProfile="tiny"'
+want bb.probe.test bimi.svg.profile fail "<script>"
+want bb.probe.test bimi.svg.profile fail "https://tracker.example/p.png"
+want bb.probe.test bimi.svg.profile fail "not square"
+want bb.probe.test bimi.cert.valid skip "self-asserted"
+audit bo.probe.test
+want bo.probe.test bimi.svg.profile fail "over 32768 bytes"
+audit bv.probe.test --no-https
+want bv.probe.test bimi.svg.profile skip "--no-https"
 
 # Text report: grouped, with the fix line.
 "$MXW_BIN" --dns-zone "$Z" --now "$NOW" check h.probe.test --no-color \
