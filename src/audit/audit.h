@@ -107,7 +107,7 @@ struct audit_opts {
 	const char		*ehlo_name;	/* NULL: "mxwarden.invalid" */
 	const struct audit_smtp_map *smtp_map;
 	size_t			 nsmtp_map;
-	const char		*https_addr;	/* MTA-STS: connect here */
+	const char		*https_addr;	/* HTTPS: connect here */
 	unsigned		 https_port;	/* 0: 443 */
 	const char		*ca_file;	/* extra trusted CAs (PEM) */
 	const char		**dnsbl;	/* IP lists (zones) */
@@ -123,7 +123,7 @@ struct audit_opts {
 	const char		**selectors;	/* DKIM selectors to try */
 	size_t			 nselectors;
 	int			 no_smtp;	/* skip the SMTP probes */
-	int			 no_https;	/* skip the MTA-STS fetch */
+	int			 no_https;	/* no HTTPS (MTA-STS, BIMI) */
 	int			 rcpt_tests;	/* opt-in: RCPT relay and
 						   postmaster tests */
 	int			 no_tls_scan;	/* no TLS parameter scan */
