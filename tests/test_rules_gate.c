@@ -52,6 +52,9 @@ static const struct {
 	{ "(a)(b)\\2cdef", 0, "cdef" },
 	{ "(?(1)abc|def)", 0, NULL },
 	{ "(*UTF)abcd", 0, NULL },
+	{ "ab(?R)?cd", 0, NULL },	/* recursion is no option setting */
+	{ "ab(?C)cd", 0, NULL },
+	{ "ab(?s)cd(?-i:ef)", 0, "abcdef" },
 	{ "caf\\xe9s", 0, "caf" },
 	{ "(?<name>abcd)\\k<name>", 0, NULL },
 	{ "(?#comment)abcd", 0, "abcd" },

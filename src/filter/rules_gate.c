@@ -379,8 +379,7 @@ group(struct gparse *g, struct info *x)
 			p++;
 		} else {
 			/* (?flags) or (?flags:...); x changes the parse. */
-			while (isalpha((unsigned char)*p) || *p == '-' ||
-			    *p == '^') {
+			while (*p != '\0' && strchr("imnsxJU-^", *p) != NULL) {
 				if (*p == 'x')
 					g->bad = 1;
 				p++;

@@ -1,0 +1,1 @@
+(?<!that\s)your (?:imag(?:es|ing)|pics)|photo\s?shop [a-c]ser(?=x)

@@ -1,0 +1,1 @@
+\b(?:your|(?:change|update)\sthe)\s(?:account\s|e-?mail\s)?(?:pass[-\s_]?word|pswd)\b
