@@ -20,6 +20,7 @@
 #include "lib/str.h"
 #include "lib/xmalloc.h"
 
+#define REPLACE_DEPTH_MAX	6	/* ReplaceTags expansion passes */
 #define COND_DEPTH_MAX	64
 #define TAGS_MAX	4096
 #define SA_VERSION	4.000001
@@ -828,8 +829,9 @@ tag_find(const struct pstate *ps, int kind, const char *name, size_t n)
  * ReplaceTags: in a listed rule's pattern, "<inter NAME>", "<pre NAME>"
  * and "<post NAME>" choose what goes between, before and after the tags
  * that follow; each "<TAG>" becomes pre + value + post, with inter
- * between two adjacent tags. Tag values may hold tags themselves: two
- * passes.
+ * between two adjacent tags. Tag values may hold tags themselves: the
+ * pattern is expanded again until nothing changes, at most
+ * REPLACE_DEPTH_MAX times (SpamAssassin's ReplaceTags nests that deep).
  */
 static char *
 replace_tags(const struct pstate *ps, const char *re)
@@ -895,16 +897,23 @@ apply_replace(struct pstate *ps)
 	struct rule *ru;
 	char *a, *b2;
 	size_t i;
+	int depth;
 
 	for (i = 0; i < ps->nrepl; i++) {
 		if ((ru = rules_find(ps->r, ps->repl[i])) == NULL ||
 		    ru->re == NULL)
 			continue;
-		a = replace_tags(ps, ru->re);
-		b2 = replace_tags(ps, a);
-		free(a);
-		free(ru->re);
-		ru->re = b2;
+		a = ru->re;
+		for (depth = 0; depth < REPLACE_DEPTH_MAX; depth++) {
+			b2 = replace_tags(ps, a);
+			if (strcmp(a, b2) == 0) {
+				free(b2);
+				break;
+			}
+			free(a);
+			a = b2;
+		}
+		ru->re = a;
 	}
 }
 
