@@ -151,21 +151,14 @@ open_socket(const char *spec, const char **why_r)
 }
 
 /*
- * Become the configured user: setgroups, setresgid, setresuid, then
- * check that root cannot be regained (STYLE.md, security habits). When
- * not started as root there is nothing to drop. A missing default user
- * falls back to "nobody" with a warning so the first start works; a user
- * named on the command line or in the file must exist.
- */
-/*
- * Started as root on a fresh host, the store's directory does not exist
- * yet and the milter user could not create it under /var/lib: make it
- * (mode 0700) and give it to that user before privileges go. store.path
- * may be a "lmdb:DIR?options" URI. A directory that exists is left as
- * it is.
+ * Started as root on a fresh host, the state directories (the store,
+ * the compiled-rules cache) do not exist yet and the milter user could
+ * not create them under /var: make each (mode 0700) and give it to that
+ * user before privileges go. A store path may be a "lmdb:DIR?options"
+ * URI. A directory that exists is left as it is.
  */
 static void
-prepare_store_dir(const char *spec, uid_t uid, gid_t gid)
+prepare_dir(const char *spec, uid_t uid, gid_t gid)
 {
 	char path[PATH_MAX], *q, *p;
 	struct stat sb;
@@ -195,9 +188,16 @@ prepare_store_dir(const char *spec, uid_t uid, gid_t gid)
 		log_warn("milter chown %s: %s", path, strerror(errno));
 }
 
+/*
+ * Become the configured user: setgroups, setresgid, setresuid, then
+ * check that root cannot be regained (STYLE.md, security habits). When
+ * not started as root there is nothing to drop. A missing default user
+ * falls back to "nobody" with a warning so the first start works; a user
+ * named on the command line or in the file must exist.
+ */
 static int
 drop_priv(const char *user, const char *group, int is_explicit,
-    const char *sock, const char *store_dir, const char **why_r)
+    const char *sock, const char *const *dirs, const char **why_r)
 {
 	struct passwd *pw;
 	struct group *gr;
@@ -230,7 +230,8 @@ drop_priv(const char *user, const char *group, int is_explicit,
 		if (chown(strchr(sock, ':') + 1, pw->pw_uid, gid) == -1)
 			log_warn("milter chown %s: %s", sock,
 			    strerror(errno));
-	prepare_store_dir(store_dir, pw->pw_uid, gid);
+	for (; *dirs != NULL; dirs++)
+		prepare_dir(*dirs, pw->pw_uid, gid);
 	if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1 ||
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
 		*why_r = "cannot change to the milter user";
@@ -441,6 +442,7 @@ start(const struct mlt_opts *o, struct conf **confp, int *ready_fd,
 	const char *pidf = o->pidfile;
 	const char *user = o->user != NULL ? o->user :
 	    conf_str(conf, "milter.user");
+	const char *dirs[3] = { NULL, NULL, NULL };
 	struct dns_resolver *res;
 	struct mlt_gen *g;
 	const char *swhy;
@@ -461,9 +463,14 @@ start(const struct mlt_opts *o, struct conf **confp, int *ready_fd,
 		*why_r = "cannot make the DNS resolver";
 		return -1;
 	}
+	dirs[0] = conf_str(conf, "store.path");
+	dirs[1] = conf_str(conf, "rules.cache_dir");
+	if (dirs[0] == NULL) {
+		dirs[0] = dirs[1];
+		dirs[1] = NULL;
+	}
 	if (drop_priv(user, conf_str(conf, "milter.group"), o->user != NULL ||
-	    conf_is_set(conf, "milter.user"), sock,
-	    conf_str(conf, "store.path"), why_r) == -1)
+	    conf_is_set(conf, "milter.user"), sock, dirs, why_r) == -1)
 		return -1;
 	budget = (uint64_t)conf_duration(conf, "milter.timeout") * 1000000;
 	/*
