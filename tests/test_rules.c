@@ -386,6 +386,27 @@ test_lists(void **state)
 	    0, &why));
 }
 
+/* A set with nothing skipped: stats with no reasons (qsort of none). */
+static void
+test_stats_clean(void **state)
+{
+	static const char *text = "body A /hello/\nscore A 1\n";
+	struct rules_src src = { NULL, "s.cf", text, 0 };
+	struct rules_stats st;
+	struct rules *r;
+	char *why = NULL;
+
+	(void)state;
+	src.len = strlen(text);
+	assert_non_null(r = rules_load(&src, 1, &why));
+	rules_stats(r, &st);
+	assert_int_equal(st.loaded, 1);
+	assert_int_equal(st.skipped, 0);
+	assert_int_equal(st.nreasons, 0);
+	rules_stats_free(&st);
+	rules_free(&r);
+}
+
 int
 main(void)
 {
@@ -396,6 +417,7 @@ main(void)
 		cmocka_unit_test(test_skips),
 		cmocka_unit_test(test_lists),
 		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_stats_clean),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -634,7 +634,9 @@ rules_stats(const struct rules *r, struct rules_stats *st)
 		if (r->sc[i].db != NULL)
 			st->databases++;
 	st->cached = r->ncached;
-	qsort(st->reasons, st->nreasons, sizeof(*st->reasons), reason_cmp);
+	if (st->nreasons > 1)
+		qsort(st->reasons, st->nreasons, sizeof(*st->reasons),
+		    reason_cmp);
 }
 
 void
