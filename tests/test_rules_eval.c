@@ -62,6 +62,20 @@ static const char *m_alt =
 
 static const char *m_plain = "Subject: hello world\r\n\r\nhello\r\n";
 
+static const char *m_fm = "From: Ann <ann@Mail.Yahoo.co.uk>\r\n"
+    "Reply-To: b@example.org, c@gmx.de\r\n\r\nhi\r\n";
+
+/* Resent-From replaces From; an envelope-ish header still counts. */
+static const char *m_fm_resent = "From: ann@gmx.de\r\n"
+    "Resent-From: x@example.org\r\n\r\nhi\r\n";
+
+static const char *m_fm_env = "Return-Path: <bob@gmx.de>\r\n"
+    "From: bob@example.org\r\n"
+    "Reply-To: \"x@gmx.de\" <y@example.org>\r\n\r\nhi\r\n";
+
+#define FM	"freemail_domains gmx.* yahoo.co*.* ?.cn\n" \
+	"freemail_welcomelist y@example.org\n"
+
 struct row {
 	const char	*rules;
 	const char	**msg;
@@ -110,6 +124,26 @@ static const struct row rows[] = {
 	/* Metas on native evals load. */
 	{ "body B eval:html_test('html')\nbody C "
 	    "eval:check_for_mime_html_only()\nmeta A B && C", &m_html, 1 },
+	/* FreeMail: wildcards never cross a dot. */
+	{ FM "header A eval:check_freemail_from()", &m_fm, 0 },
+	{ FM "freemail_domains yahoo.*.*\nheader A "
+	    "eval:check_freemail_from()", &m_fm, 0 },
+	{ FM "freemail_domains *.yahoo.*.*\nheader A "
+	    "eval:check_freemail_from()", &m_fm, 1 },
+	{ FM "header A eval:check_freemail_header('Reply-To')", &m_fm, 1 },
+	{ "header A eval:check_freemail_header('Reply-To')", &m_fm, 0 },
+	{ FM "header A eval:check_freemail_from()", &m_fm_resent, 0 },
+	{ FM "header A eval:check_freemail_from()", &m_fm_env, 1 },
+	/* Only the address, not the display name, is read. */
+	{ FM "header A eval:check_freemail_header('Reply-To')", &m_fm_env,
+	    0 },
+	{ "freemail_domains example.org\nfreemail_whitelist example.org\n"
+	    "header A eval:check_freemail_from()", &m_fm_env, 0 },
+	{ "freemail_domains example.org\n"
+	    "header A eval:check_freemail_from()", &m_fm_env, 1 },
+	{ FM "header A eval:check_freemail_replyto('replyto')", &m_fm, -1 },
+	{ FM "header A eval:check_freemail_header('EnvelopeFrom', '\\d@')",
+	    &m_fm, -1 },
 	/* Not native: skipped, never guessed. */
 	{ "body A eval:html_test('font_low_contrast')", &m_html, -1 },
 	{ "header A eval:check_rbl('x', 'zen.example.')", &m_date, -1 },

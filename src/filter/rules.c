@@ -91,6 +91,7 @@ rules_free(struct rules **rp)
 		rules_eval_free(ru->ev);	/* rules_eval */
 		pcre2_code_free(ru->pc);
 	}
+	rules_eval_conf_free(r);		/* rules_eval */
 	for (i = 0; i < r->nsc; i++) {
 		hs_free_database(r->sc[i].db);
 		free(r->sc[i].hdr);

@@ -32,7 +32,18 @@
 enum ev_fn {
 	EV_SHIFTED_DATE, EV_OUTLOOK_MSGID, EV_SUBJ_CAPS, EV_MIME_HTML_ONLY,
 	EV_MIME_HTML, EV_HTML_TEST, EV_HTML_IMAGE_ONLY, EV_HTML_TAG_EXISTS,
-	EV_HTML_TAG_BALANCE
+	EV_HTML_TAG_BALANCE, EV_FREEMAIL_FROM, EV_FREEMAIL_HDR
+};
+
+#define EV_FM_MAX	20000		/* freemail_* entries kept */
+#define EV_DOM_MAX	256		/* bytes of a domain or entry */
+
+/* FreeMail configuration: freemail_domains and its welcome list. */
+struct rules_eval_conf {
+	char		**dom;		/* lower case, "*" and "?" kept */
+	size_t		 ndom, capdom;
+	char		**wl;		/* addresses or domains */
+	size_t		 nwl, capwl;
 };
 
 struct rule_eval {
@@ -176,6 +187,11 @@ parse_call(struct rule_eval *ev, const char *fn, size_t fnlen,
 		ev->fn = EV_MIME_HTML_ONLY;
 	else if (IS("check_for_mime_html") && n == 0)
 		ev->fn = EV_MIME_HTML;
+	else if (IS("check_freemail_from") && n == 0)
+		ev->fn = EV_FREEMAIL_FROM;
+	else if (IS("check_freemail_header") && n == 1 &&
+	    strcasecmp(a[0], "Reply-To") == 0)
+		ev->fn = EV_FREEMAIL_HDR;
 	else if (IS("html_test") && n == 1 && strcmp(a[0], "html") == 0)
 		ev->fn = EV_HTML_TEST;
 	else if (IS("html_tag_exists") && n == 1 && tag_ok(a[0])) {
@@ -209,6 +225,76 @@ void
 rules_eval_free(struct rule_eval *ev)
 {
 	free(ev);
+}
+
+static void
+conf_add(char ***v, size_t *n, size_t *cap, const char *w, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len >= EV_DOM_MAX || *n >= EV_FM_MAX)
+		return;
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*v = xreallocarray(*v, *cap, sizeof(**v));
+	}
+	(*v)[*n] = xmalloc(len + 1);
+	for (i = 0; i < len; i++)
+		(*v)[*n][i] = (char)tolower((unsigned char)w[i]);
+	(*v)[(*n)++][len] = '\0';
+}
+
+/*
+ * freemail_domains (with "*": any run of characters but a dot, "?": one
+ * such character) and freemail_welcomelist (or its old name
+ * freemail_whitelist: addresses or domains, no wildcards).
+ */
+int
+rules_eval_directive(struct rules *r, const char *dir, const char *args)
+{
+	struct rules_eval_conf *c;
+	int wl;
+	size_t n;
+
+	if (strcmp(dir, "freemail_domains") == 0)
+		wl = 0;
+	else if (strcmp(dir, "freemail_welcomelist") == 0 ||
+	    strcmp(dir, "freemail_whitelist") == 0)
+		wl = 1;
+	else
+		return 0;
+	if (r->evconf == NULL)
+		r->evconf = xcalloc(1, sizeof(*r->evconf));
+	c = r->evconf;
+	for (;;) {
+		args += strspn(args, " \t");
+		if ((n = strcspn(args, " \t")) == 0)
+			break;
+		if (wl)
+			conf_add(&c->wl, &c->nwl, &c->capwl, args, n);
+		else
+			conf_add(&c->dom, &c->ndom, &c->capdom, args, n);
+		args += n;
+	}
+	return 1;
+}
+
+void
+rules_eval_conf_free(struct rules *r)
+{
+	struct rules_eval_conf *c = r->evconf;
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->ndom; i++)
+		free(c->dom[i]);
+	for (i = 0; i < c->nwl; i++)
+		free(c->wl[i]);
+	free(c->dom);
+	free(c->wl);
+	free(c);
+	r->evconf = NULL;
 }
 
 /*
@@ -921,6 +1007,129 @@ ev_html(struct ev_ctx *c, const struct rule_eval *ev)
 	return 0;
 }
 
+/*
+ * FreeMail.
+ */
+
+/* Domain s against entry p: "*" any run of non-dots, "?" one non-dot. */
+static int
+glob_dom(const char *p, const char *s, int depth)
+{
+	if (depth > 16)
+		return 0;
+	for (; *p != '\0'; p++, s++) {
+		if (*p == '*') {
+			for (;; s++) {
+				if (glob_dom(p + 1, s, depth + 1))
+					return 1;
+				if (*s == '\0' || *s == '.')
+					return 0;
+			}
+		}
+		if (*s == '\0' || (*p == '?' ? *s == '.' : *p != *s))
+			return 0;
+	}
+	return *s == '\0';
+}
+
+/* addr is "local@domain", lower case. */
+static int
+is_freemail(const struct rules_eval_conf *c, const char *addr)
+{
+	const char *d = strrchr(addr, '@');
+	size_t i;
+
+	if (c == NULL || d == NULL || d == addr || *++d == '\0')
+		return 0;
+	for (i = 0; i < c->nwl; i++)
+		if (strcmp(c->wl[i], addr) == 0 || strcmp(c->wl[i], d) == 0)
+			return 0;
+	for (i = 0; i < c->ndom; i++)
+		if (glob_dom(c->dom[i], d, 0))
+			return 1;
+	return 0;
+}
+
+static const char *
+addr_lower(struct ev_ctx *c, const char *local, const char *domain)
+{
+	size_t n = strlen(local), k = strlen(domain), i;
+	char *s;
+
+	if (n == 0 || k == 0 || n + k + 2 > EV_DOM_MAX * 2)
+		return NULL;
+	s = arena_alloc(c->t->a, n + k + 2);
+	for (i = 0; i < n; i++)
+		s[i] = (char)tolower((unsigned char)local[i]);
+	s[n] = '@';
+	for (i = 0; i < k; i++)
+		s[n + 1 + i] = (char)tolower((unsigned char)domain[i]);
+	s[n + 1 + k] = '\0';
+	return s;
+}
+
+/* The first (all: every) address of the fields named name is freemail. */
+static int
+hdr_freemail(struct ev_ctx *c, const struct rules_eval_conf *conf,
+    const char *name, int all)
+{
+	const struct msg_header **v;
+	struct mail_addr *ad;
+	const char *why, *s;
+	size_t nv, na, i, k;
+
+	nv = fields(c, name, &v);
+	for (i = 0; i < nv; i++) {
+		if (addr_parse_list(c->t->a, v[i]->unfolded,
+		    strlen(v[i]->unfolded), &ad, &na, &why) == -1 && na == 0)
+			continue;
+		for (k = 0; k < na; k++) {
+			if (ad[k].domain_ace != NULL &&
+			    (s = addr_lower(c, ad[k].local,
+			    ad[k].domain_ace)) != NULL &&
+			    is_freemail(conf, s))
+				return 1;
+			if (!all)
+				return 0;
+		}
+		if (!all && na > 0)
+			return 0;
+	}
+	return 0;
+}
+
+/*
+ * check_freemail_from(): the sender addresses SpamAssassin reads: every
+ * Resent-From address when there is one, else the first address of
+ * From, Envelope-Sender, Resent-Sender, X-Envelope-From and the envelope
+ * sender (Return-Path without one).
+ */
+static int
+ev_freemail_from(struct ev_ctx *c, const struct rules_eval_conf *conf)
+{
+	static const char *const names[] = { "From", "Envelope-Sender",
+	    "Resent-Sender", "X-Envelope-From" };
+	const struct msg_header *h;
+	struct mail_addr ad;
+	const char *why, *s, *env = c->t->env.mail_from;
+	size_t i;
+
+	if (msg_header_get(c->t->msg, "Resent-From", 0) != NULL)
+		return hdr_freemail(c, conf, "Resent-From", 1);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (hdr_freemail(c, conf, names[i], 0))
+			return 1;
+	if (env == NULL && (h = msg_header_get(c->t->msg, "Return-Path",
+	    0)) != NULL)
+		env = h->unfolded;
+	if (env == NULL || strlen(env) > 1000 ||
+	    addr_parse_path(c->t->a, env, &ad, &why) == -1 ||
+	    ad.domain == NULL ||
+	    (s = addr_lower(c, ad.local, ad.domain)) == NULL)
+		return 0;
+	return is_freemail(conf, s);
+}
+
 void
 rules_eval_run(const struct rules *r, struct task *t, double *val)
 {
@@ -943,6 +1152,12 @@ rules_eval_run(const struct rules *r, struct task *t, double *val)
 			break;
 		case EV_SUBJ_CAPS:
 			val[i] = ev_subj_caps(&c);
+			break;
+		case EV_FREEMAIL_FROM:
+			val[i] = ev_freemail_from(&c, r->evconf);
+			break;
+		case EV_FREEMAIL_HDR:
+			val[i] = hdr_freemail(&c, r->evconf, "Reply-To", 1);
 			break;
 		default:
 			val[i] = ev_html(&c, ru->ev);

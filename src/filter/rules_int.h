@@ -101,6 +101,7 @@ struct rules {
 	char		*cache_dir;	/* NULL: no database cache */
 	size_t		 ncached;	/* databases loaded from it */
 	int		 gate_off;	/* rules_set_gate(r, 0) */
+	struct rules_eval_conf *evconf;	/* rules_eval: freemail_* lists */
 	/* Hyperscan scratch pool: one per concurrent caller. */
 	pthread_mutex_t	 mu;
 	hs_scratch_t	*proto;
@@ -128,6 +129,10 @@ struct task;
 /* 0 and ru->ev set when call ("fn('a', 'b')") is native, else -1. */
 int	rules_eval_parse(struct rule *ru, const char *call);
 void	rules_eval_free(struct rule_eval *ev);
+/* freemail_domains and the like: 1 when dir was one (kept in r). */
+int	rules_eval_directive(struct rules *r, const char *dir,
+    const char *args);
+void	rules_eval_conf_free(struct rules *r);
 /* Set val[i] for every live rule with ev, on t->msg. */
 void	rules_eval_run(const struct rules *r, struct task *t, double *val);
 /* SpamAssassin's lenient date reader: UTC seconds, or -1. */

@@ -479,7 +479,7 @@ parse_replace_rules(struct pstate *ps, char *s)
 }
 
 /*
- * Plugins we implement; everything else is absent. The four eval plugins
+ * Plugins we implement; everything else is absent. The five eval plugins
  * are present in part (rules_eval.c): a rule calling one of their
  * functions that we lack is still skipped, by skip_eval.
  */
@@ -496,7 +496,8 @@ has_plugin(const char *s)
 	    strncmp(p, "HTMLEval", 8) == 0 ||	/* rules_eval */
 	    strncmp(p, "HeaderEval", 10) == 0 ||
 	    strncmp(p, "MIMEEval", 8) == 0 ||
-	    strncmp(p, "BodyEval", 8) == 0;
+	    strncmp(p, "BodyEval", 8) == 0 ||
+	    strncmp(p, "FreeMail", 8) == 0;	/* rules_eval */
 }
 
 /*
@@ -647,6 +648,8 @@ do_directive(struct pstate *ps, char *line)
 		skip_dead(ps, dir, s);
 		return 0;
 	}
+	if (rules_eval_directive(ps->r, dir, s))	/* rules_eval */
+		return 0;
 	if (strcmp(dir, "replace_tag") == 0)
 		return parse_tag(ps, 0, s);
 	if (strcmp(dir, "replace_pre") == 0)
