@@ -69,6 +69,9 @@ static const char *m_fm = "From: Ann <ann@Mail.Yahoo.co.uk>\r\n"
 static const char *m_fm_resent = "From: ann@gmx.de\r\n"
     "Resent-From: x@example.org\r\n\r\nhi\r\n";
 
+static const char *m_fm_digit = "From: a@example.org\r\n"
+    "Reply-To: jo@example.org, jo7@gmx.de\r\n\r\nhi\r\n";
+
 static const char *m_fm_env = "Return-Path: <bob@gmx.de>\r\n"
     "From: bob@example.org\r\n"
     "Reply-To: \"x@gmx.de\" <y@example.org>\r\n\r\nhi\r\n";
@@ -141,6 +144,17 @@ static const struct row rows[] = {
 	    "header A eval:check_freemail_from()", &m_fm_env, 0 },
 	{ "freemail_domains example.org\n"
 	    "header A eval:check_freemail_from()", &m_fm_env, 1 },
+	/* :addr reads the first address only; a pattern on the address. */
+	{ FM "header A eval:check_freemail_header('Reply-To:addr')", &m_fm,
+	    0 },
+	{ FM "header A eval:check_freemail_header('Reply-To:addr')",
+	    &m_fm_digit, 0 },
+	{ FM "header A eval:check_freemail_header('Reply-To', '\\d@')",
+	    &m_fm_digit, 1 },
+	{ FM "header A eval:check_freemail_header('Reply-To', '\\d@')",
+	    &m_fm, 0 },
+	{ FM "header A eval:check_freemail_header('Reply-To', '(')",
+	    &m_fm, -1 },
 	{ FM "header A eval:check_freemail_replyto('replyto')", &m_fm, -1 },
 	{ FM "header A eval:check_freemail_header('EnvelopeFrom', '\\d@')",
 	    &m_fm, -1 },

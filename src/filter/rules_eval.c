@@ -53,6 +53,8 @@ struct rule_eval {
 	char		 tag[EV_TAG_MAX];
 	int		 cmp;		/* html_tag_balance: 0 == 1 != ... */
 	long		 cmp_n;
+	int		 first;		/* check_freemail_header: :addr */
+	pcre2_code	*re;		/* its pattern, or NULL */
 };
 
 enum { CMP_EQ, CMP_NE, CMP_LT, CMP_GT, CMP_LE, CMP_GE };
@@ -161,7 +163,8 @@ parse_call(struct rule_eval *ev, const char *fn, size_t fnlen,
     const char *args)
 {
 	char a[EV_ARGS_MAX][EV_ARG_MAX];
-	int n = split_args(args, a);
+	int n = split_args(args, a), err;
+	PCRE2_SIZE off;
 
 #define IS(name)	(fnlen == strlen(name) && strncmp(fn, name, fnlen) == 0)
 	if (n == -1)
@@ -189,9 +192,16 @@ parse_call(struct rule_eval *ev, const char *fn, size_t fnlen,
 		ev->fn = EV_MIME_HTML;
 	else if (IS("check_freemail_from") && n == 0)
 		ev->fn = EV_FREEMAIL_FROM;
-	else if (IS("check_freemail_header") && n == 1 &&
-	    strcasecmp(a[0], "Reply-To") == 0)
+	else if (IS("check_freemail_header") && (n == 1 || n == 2) &&
+	    (strcasecmp(a[0], "Reply-To") == 0 ||
+	    strcasecmp(a[0], "Reply-To:addr") == 0)) {
 		ev->fn = EV_FREEMAIL_HDR;
+		ev->first = strchr(a[0], ':') != NULL;
+		if (n == 2 && (ev->re = pcre2_compile((PCRE2_SPTR)a[1],
+		    strlen(a[1]), PCRE2_UTF | PCRE2_NO_UTF_CHECK, &err,
+		    &off, NULL)) == NULL)
+			return -1;
+	}
 	else if (IS("html_test") && n == 1 && strcmp(a[0], "html") == 0)
 		ev->fn = EV_HTML_TEST;
 	else if (IS("html_tag_exists") && n == 1 && tag_ok(a[0])) {
@@ -214,8 +224,10 @@ rules_eval_parse(struct rule *ru, const char *call)
 	size_t n = strcspn(call, "( \t");
 
 	memset(&ev, 0, sizeof(ev));
-	if (parse_call(&ev, call, n, call + n) == -1)
+	if (parse_call(&ev, call, n, call + n) == -1) {
+		pcre2_code_free(ev.re);
 		return -1;
+	}
 	ru->ev = xmalloc(sizeof(*ru->ev));
 	*ru->ev = ev;
 	return 0;
@@ -224,6 +236,8 @@ rules_eval_parse(struct rule *ru, const char *call)
 void
 rules_eval_free(struct rule_eval *ev)
 {
+	if (ev != NULL)
+		pcre2_code_free(ev->re);
 	free(ev);
 }
 
@@ -1068,10 +1082,29 @@ addr_lower(struct ev_ctx *c, const char *local, const char *domain)
 	return s;
 }
 
-/* The first (all: every) address of the fields named name is freemail. */
+/* s matches re (none: always); a failed match is no match. */
+static int
+re_ok(const pcre2_code *re, const char *s)
+{
+	pcre2_match_data *md;
+	int rc;
+
+	if (re == NULL)
+		return 1;
+	if ((md = pcre2_match_data_create_from_pattern(re, NULL)) == NULL)
+		return 0;
+	rc = pcre2_match(re, (PCRE2_SPTR)s, strlen(s), 0, 0, md, NULL);
+	pcre2_match_data_free(md);
+	return rc >= 0;
+}
+
+/*
+ * The first (all: every) address of the fields named name is freemail
+ * and matches re (when not NULL).
+ */
 static int
 hdr_freemail(struct ev_ctx *c, const struct rules_eval_conf *conf,
-    const char *name, int all)
+    const char *name, int all, const pcre2_code *re)
 {
 	const struct msg_header **v;
 	struct mail_addr *ad;
@@ -1087,7 +1120,7 @@ hdr_freemail(struct ev_ctx *c, const struct rules_eval_conf *conf,
 			if (ad[k].domain_ace != NULL &&
 			    (s = addr_lower(c, ad[k].local,
 			    ad[k].domain_ace)) != NULL &&
-			    is_freemail(conf, s))
+			    is_freemail(conf, s) && re_ok(re, s))
 				return 1;
 			if (!all)
 				return 0;
@@ -1115,9 +1148,9 @@ ev_freemail_from(struct ev_ctx *c, const struct rules_eval_conf *conf)
 	size_t i;
 
 	if (msg_header_get(c->t->msg, "Resent-From", 0) != NULL)
-		return hdr_freemail(c, conf, "Resent-From", 1);
+		return hdr_freemail(c, conf, "Resent-From", 1, NULL);
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (hdr_freemail(c, conf, names[i], 0))
+		if (hdr_freemail(c, conf, names[i], 0, NULL))
 			return 1;
 	if (env == NULL && (h = msg_header_get(c->t->msg, "Return-Path",
 	    0)) != NULL)
@@ -1157,7 +1190,8 @@ rules_eval_run(const struct rules *r, struct task *t, double *val)
 			val[i] = ev_freemail_from(&c, r->evconf);
 			break;
 		case EV_FREEMAIL_HDR:
-			val[i] = hdr_freemail(&c, r->evconf, "Reply-To", 1);
+			val[i] = hdr_freemail(&c, r->evconf, "Reply-To",
+			    !ru->ev->first, ru->ev->re);
 			break;
 		default:
 			val[i] = ev_html(&c, ru->ev);
