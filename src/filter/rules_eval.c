@@ -157,6 +157,32 @@ tag_ok(const char *s)
 	return 1;
 }
 
+/*
+ * check_freemail_header's field: a real field name (not a pseudo-header
+ * such as EnvelopeFrom or ToCc), ":addr" for its first address only.
+ */
+static int
+hdr_ok(struct rule_eval *ev, const char *s)
+{
+	static const char *const pseudo[] = { "EnvelopeFrom", "ToCc",
+	    "ALL", "MESSAGEID", NULL };
+	size_t n = strcspn(s, ":"), i;
+
+	if (n == 0 || n >= EV_TAG_MAX || (s[n] != '\0' &&
+	    strcmp(s + n, ":addr") != 0))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+			return 0;
+	for (i = 0; pseudo[i] != NULL; i++)
+		if (strncmp(s, pseudo[i], n) == 0 && pseudo[i][n] == '\0')
+			return 0;
+	memcpy(ev->tag, s, n);
+	ev->tag[n] = '\0';
+	ev->first = s[n] != '\0';
+	return 1;
+}
+
 /* The function's arguments into ev; -1 when we do not take this call. */
 static int
 parse_call(struct rule_eval *ev, const char *fn, size_t fnlen,
@@ -193,10 +219,8 @@ parse_call(struct rule_eval *ev, const char *fn, size_t fnlen,
 	else if (IS("check_freemail_from") && n == 0)
 		ev->fn = EV_FREEMAIL_FROM;
 	else if (IS("check_freemail_header") && (n == 1 || n == 2) &&
-	    (strcasecmp(a[0], "Reply-To") == 0 ||
-	    strcasecmp(a[0], "Reply-To:addr") == 0)) {
+	    hdr_ok(ev, a[0])) {
 		ev->fn = EV_FREEMAIL_HDR;
-		ev->first = strchr(a[0], ':') != NULL;
 		if (n == 2 && (ev->re = pcre2_compile((PCRE2_SPTR)a[1],
 		    strlen(a[1]), PCRE2_UTF | PCRE2_NO_UTF_CHECK, &err,
 		    &off, NULL)) == NULL)
@@ -1190,7 +1214,7 @@ rules_eval_run(const struct rules *r, struct task *t, double *val)
 			val[i] = ev_freemail_from(&c, r->evconf);
 			break;
 		case EV_FREEMAIL_HDR:
-			val[i] = hdr_freemail(&c, r->evconf, "Reply-To",
+			val[i] = hdr_freemail(&c, r->evconf, ru->ev->tag,
 			    !ru->ev->first, ru->ev->re);
 			break;
 		default:
